@@ -1,0 +1,58 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Corral",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "corral", targets: ["corral"]),
+        .library(name: "ZooKeeperProtocol", targets: ["ZooKeeperProtocol"]),
+        .library(name: "CorralCore", targets: ["CorralCore"]),
+        .library(name: "CorralServer", targets: ["CorralServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        .target(
+            name: "ZooKeeperProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
+        .target(
+            name: "CorralCore",
+            dependencies: [
+                "ZooKeeperProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "CorralServer",
+            dependencies: [
+                "ZooKeeperProtocol", "CorralCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "corral",
+            dependencies: [
+                "CorralServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(name: "ZooKeeperProtocolTests", dependencies: ["ZooKeeperProtocol"], swiftSettings: strict),
+        .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CorralServerTests",
+            dependencies: ["CorralServer", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict),
+    ]
+)
