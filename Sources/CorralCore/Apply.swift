@@ -1,0 +1,153 @@
+import ZooKeeperProtocol
+
+/// The outcome of applying one txn (Apache's `ProcessTxnResult`).
+struct ApplyResult {
+    var error: ErrorCode = .ok
+    var path: String = ""
+    var stat: Stat?
+    var multi: [MultiResult] = []
+    /// For closeSession: the connection that owned the session.
+    var closedConnection: ConnectionID?
+
+    func response(for op: OpCode) -> Response {
+        switch op {
+        case .create: return .path(path)
+        case .create2, .createContainer, .createTTL: return .pathStat(path, stat ?? Stat())
+        case .setData, .setACL, .check: return .stat(stat ?? Stat())
+        case .multi: return .multi(multi)
+        default: return .empty
+        }
+    }
+}
+
+extension ServerCore {
+    /// Applies a durable txn to the tree, emits the watch events it triggers, and returns the result.
+    mutating func apply(_ txn: Txn, _ effects: inout [CoreEffect]) -> ApplyResult {
+        var changes: [TreeChange] = []
+        var result = ApplyResult()
+        switch txn.body {
+        case .multi(let subs):
+            result.multi = applyMulti(subs, header: txn.header, &changes)
+        default:
+            result = applyOne(txn.body, header: txn.header, &changes)
+        }
+        lastAppliedZxid = max(lastAppliedZxid, txn.header.zxid)
+        deliver(changes, zxid: txn.header.zxid, &effects)
+        return result
+    }
+
+    mutating func applyMulti(_ subs: [SubTxn], header: TxnHeader, _ changes: inout [TreeChange]) -> [MultiResult] {
+        let failed = subs.contains { $0.type == .error }
+        if failed {
+            var postFailed = false
+            return subs.map { sub in
+                if case .error(let e) = sub.body { postFailed = true; return .error(e) }
+                return .error(postFailed ? .runtimeInconsistency : .ok)
+            }
+        }
+        return subs.map { sub in
+            let r = applyOne(sub.body, header: header, &changes)
+            if r.error != .ok { return .error(r.error) }
+            switch sub.type {
+            case .create: return .create(path: r.path)
+            case .create2, .createContainer, .createTTL: return .create2(path: r.path, stat: r.stat ?? Stat())
+            case .delete, .deleteContainer: return .delete
+            case .setData: return .setData(r.stat ?? Stat())
+            default: return .check
+            }
+        }
+    }
+
+    mutating func applyOne(_ body: TxnBody, header: TxnHeader, _ changes: inout [TreeChange]) -> ApplyResult {
+        var r = ApplyResult()
+        let zxid = header.zxid
+        switch body {
+        case .createSession(let timeout):
+            if sessions.sessions[header.clientId] == nil { sessions.add(id: header.clientId, timeout: timeout, now: now) }
+        case .closeSession(let paths):
+            for path in paths where tree.deleteNode(path: path, zxid: zxid) {
+                changes.append(.deleted(path: path, parent: ZNodePath.split(path)!.parent))
+            }
+            r.closedConnection = sessions.sessions[header.clientId]?.connection
+            sessions.remove(header.clientId)
+            tree.forgetSession(header.clientId)
+            sessionQueues[header.clientId] = nil
+        case .create(let path, let data, let acl, let ephemeral, let cv):
+            r = create(path, data, acl, owner: ephemeral ? header.clientId : 0, cv, header, &changes)
+        case .createContainer(let path, let data, let acl, let cv):
+            r = create(path, data, acl, owner: EphemeralOwner.container, cv, header, &changes)
+        case .createTTL(let path, let data, let acl, let cv, let ttl):
+            r = create(path, data, acl, owner: EphemeralOwner.ttlOwner(ttl) ?? 0, cv, header, &changes)
+        case .delete(let path):
+            r.path = path
+            if tree.deleteNode(path: path, zxid: zxid) {
+                changes.append(.deleted(path: path, parent: ZNodePath.split(path)!.parent))
+            } else {
+                r.error = .noNode
+            }
+        case .setData(let path, let data, let version):
+            r.path = path
+            if tree.setData(path: path, data: data, version: version, zxid: zxid, time: header.time) {
+                r.stat = tree.stat(of: tree.node(path)!)
+                changes.append(.dataChanged(path: path))
+            } else {
+                r.error = .noNode
+            }
+        case .setACL(let path, let acl, let version):
+            r.path = path
+            if tree.setACL(path: path, acl: acl, version: version) {
+                r.stat = tree.stat(of: tree.node(path)!)
+            } else {
+                r.error = .noNode
+            }
+        case .check(let path, _):
+            r.path = path
+            r.stat = tree.node(path).map { tree.stat(of: $0) }
+        case .multi:
+            assertionFailure("a multi inside a multi")
+            r.error = .marshallingError
+        case .error(let e):
+            r.error = e
+        }
+        return r
+    }
+
+    mutating func create(_ path: String, _ data: [UInt8]?, _ acl: [ACL], owner: Int64, _ cv: Int32,
+                         _ header: TxnHeader, _ changes: inout [TreeChange]) -> ApplyResult {
+        var r = ApplyResult()
+        r.path = path
+        if tree.createNode(path: path, data: data, acl: acl, ephemeralOwner: owner, parentCVersion: cv,
+                           zxid: header.zxid, time: header.time) {
+            r.stat = tree.stat(of: tree.node(path)!)
+            changes.append(.created(path: path, parent: ZNodePath.split(path)!.parent))
+        } else {
+            r.error = tree.node(path) == nil ? .noNode : .nodeExists
+        }
+        return r
+    }
+
+    /// Turns tree changes into watch events, in Apache's trigger order.
+    mutating func deliver(_ changes: [TreeChange], zxid: Int64, _ effects: inout [CoreEffect]) {
+        for change in changes {
+            switch change {
+            case .created(let path, let parent):
+                notify(dataWatches.trigger(path), .nodeCreated, path, zxid, &effects)
+                notify(childWatches.trigger(parent), .nodeChildrenChanged, parent, zxid, &effects)
+            case .deleted(let path, let parent):
+                let data = dataWatches.trigger(path)
+                notify(data, .nodeDeleted, path, zxid, &effects)
+                let child = childWatches.trigger(path).filter { !data.contains($0) }
+                notify(child, .nodeDeleted, path, zxid, &effects)
+                notify(childWatches.trigger(parent), .nodeChildrenChanged, parent, zxid, &effects)
+            case .dataChanged(let path):
+                notify(dataWatches.trigger(path), .nodeDataChanged, path, zxid, &effects)
+            }
+        }
+    }
+
+    func notify(_ conns: [ConnectionID], _ type: EventType, _ path: String, _ zxid: Int64, _ effects: inout [CoreEffect]) {
+        for conn in conns {
+            effects.append(.watchEvent(conn, WatcherEvent(type: type, state: .syncConnected, path: path), zxid: zxid))
+        }
+    }
+}
