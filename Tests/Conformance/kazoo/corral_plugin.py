@@ -142,6 +142,12 @@ def _launch_corral(java_args, **kwargs):
             k = key[len("zookeeper."):]
             if k not in cfg and k not in _LOGGING_PROPS:
                 extra.append("%s=%s" % (k, value))
+    # Tests here listen on loopback only; kazoo's zoo.cfg has no clientPortAddress
+    # (Apache would bind every address).
+    if "clientPortAddress" not in cfg:
+        extra.append("clientPortAddress=127.0.0.1")
+    if "secureClientPort" in cfg and "secureClientPortAddress" not in cfg:
+        extra.append("secureClientPortAddress=127.0.0.1")
     if extra:
         with open(config_path, "a") as f:
             f.write(
