@@ -48,7 +48,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "ZooKeeperProtocolTests", dependencies: ["ZooKeeperProtocol"], swiftSettings: strict),
+        .testTarget(
+            name: "ZooKeeperProtocolTests", dependencies: ["ZooKeeperProtocol"],
+            exclude: ["Golden", "Capture"], swiftSettings: strict),
         .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore"], swiftSettings: strict),
         .testTarget(
             name: "CorralServerTests",

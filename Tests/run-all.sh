@@ -33,10 +33,9 @@ run_suite() {
 }
 
 run_suite "swift test" swift test
-for suite in Tests/Conformance/*/run.sh; do
-    [ -x "$suite" ] || continue
-    run_suite "$suite" "$suite"
-done
+run_suite "bad input (fuzz)" Tests/Conformance/badinput/run.sh --corral "$CORRAL_BIN"
+run_suite "Apache Java and C CLI sessions" Tests/Conformance/cli/run.sh
+run_suite "kazoo test suite" Tests/Conformance/kazoo/run.sh --corral "$CORRAL_BIN"
 
 echo "== summary"
 printf '%s\n' "${summary[@]}"

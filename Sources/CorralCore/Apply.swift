@@ -1,5 +1,13 @@
 import ZooKeeperProtocol
 
+/// A tree change with the ACLs Apache's watch triggers carry: an event is delivered only to
+/// connections that may READ the node (the parent, for NodeChildrenChanged).
+struct Notice {
+    var change: TreeChange
+    var acl: [ACL]
+    var parentACL: [ACL]
+}
+
 /// The outcome of applying one txn (Apache's `ProcessTxnResult`).
 struct ApplyResult {
     var error: ErrorCode = .ok
@@ -23,7 +31,7 @@ struct ApplyResult {
 extension ServerCore {
     /// Applies a durable txn to the tree, emits the watch events it triggers, and returns the result.
     mutating func apply(_ txn: Txn, _ effects: inout [CoreEffect]) -> ApplyResult {
-        var changes: [TreeChange] = []
+        var changes: [Notice] = []
         var result = ApplyResult()
         switch txn.body {
         case .multi(let subs):
@@ -36,7 +44,7 @@ extension ServerCore {
         return result
     }
 
-    mutating func applyMulti(_ subs: [SubTxn], header: TxnHeader, _ changes: inout [TreeChange]) -> [MultiResult] {
+    mutating func applyMulti(_ subs: [SubTxn], header: TxnHeader, _ changes: inout [Notice]) -> [MultiResult] {
         let failed = subs.contains { $0.type == .error }
         if failed {
             var postFailed = false
@@ -58,16 +66,14 @@ extension ServerCore {
         }
     }
 
-    mutating func applyOne(_ body: TxnBody, header: TxnHeader, _ changes: inout [TreeChange]) -> ApplyResult {
+    mutating func applyOne(_ body: TxnBody, header: TxnHeader, _ changes: inout [Notice]) -> ApplyResult {
         var r = ApplyResult()
         let zxid = header.zxid
         switch body {
         case .createSession(let timeout):
             if sessions.sessions[header.clientId] == nil { sessions.add(id: header.clientId, timeout: timeout, now: now) }
         case .closeSession(let paths):
-            for path in paths where tree.deleteNode(path: path, zxid: zxid) {
-                changes.append(.deleted(path: path, parent: ZNodePath.split(path)!.parent))
-            }
+            for path in paths { deleteNode(path, zxid: zxid, &changes) }
             r.closedConnection = sessions.sessions[header.clientId]?.connection
             sessions.remove(header.clientId)
             tree.forgetSession(header.clientId)
@@ -80,16 +86,13 @@ extension ServerCore {
             r = create(path, data, acl, owner: EphemeralOwner.ttlOwner(ttl) ?? 0, cv, header, &changes)
         case .delete(let path):
             r.path = path
-            if tree.deleteNode(path: path, zxid: zxid) {
-                changes.append(.deleted(path: path, parent: ZNodePath.split(path)!.parent))
-            } else {
-                r.error = .noNode
-            }
+            if !deleteNode(path, zxid: zxid, &changes) { r.error = .noNode }
         case .setData(let path, let data, let version):
             r.path = path
             if tree.setData(path: path, data: data, version: version, zxid: zxid, time: header.time) {
-                r.stat = tree.stat(of: tree.node(path)!)
-                changes.append(.dataChanged(path: path))
+                let node = tree.node(path)!
+                r.stat = tree.stat(of: node)
+                changes.append(Notice(change: .dataChanged(path: path), acl: tree.acl(of: node), parentACL: []))
             } else {
                 r.error = .noNode
             }
@@ -113,40 +116,57 @@ extension ServerCore {
     }
 
     mutating func create(_ path: String, _ data: [UInt8]?, _ acl: [ACL], owner: Int64, _ cv: Int32,
-                         _ header: TxnHeader, _ changes: inout [TreeChange]) -> ApplyResult {
+                         _ header: TxnHeader, _ changes: inout [Notice]) -> ApplyResult {
         var r = ApplyResult()
         r.path = path
         if tree.createNode(path: path, data: data, acl: acl, ephemeralOwner: owner, parentCVersion: cv,
                            zxid: header.zxid, time: header.time) {
-            r.stat = tree.stat(of: tree.node(path)!)
-            changes.append(.created(path: path, parent: ZNodePath.split(path)!.parent))
+            let node = tree.node(path)!
+            let parent = ZNodePath.split(path)!.parent
+            r.stat = tree.stat(of: node)
+            changes.append(Notice(change: .created(path: path, parent: parent), acl: tree.acl(of: node),
+                                  parentACL: tree.node(parent).map { tree.acl(of: $0) } ?? []))
         } else {
             r.error = tree.node(path) == nil ? .noNode : .nodeExists
         }
         return r
     }
 
-    /// Turns tree changes into watch events, in Apache's trigger order.
-    mutating func deliver(_ changes: [TreeChange], zxid: Int64, _ effects: inout [CoreEffect]) {
-        for change in changes {
-            switch change {
+    /// Deletes `path` and records the change with the node's and its parent's ACLs.
+    @discardableResult
+    mutating func deleteNode(_ path: String, zxid: Int64, _ changes: inout [Notice]) -> Bool {
+        let acl = tree.node(path).map { tree.acl(of: $0) } ?? []
+        guard tree.deleteNode(path: path, zxid: zxid) else { return false }
+        let parent = ZNodePath.split(path)!.parent
+        changes.append(Notice(change: .deleted(path: path, parent: parent), acl: acl,
+                              parentACL: tree.node(parent).map { tree.acl(of: $0) } ?? []))
+        return true
+    }
+
+    /// Turns tree changes into watch events, in Apache's trigger order. Standard watches are
+    /// consumed even when the event is withheld for lack of READ permission, as in Apache.
+    mutating func deliver(_ changes: [Notice], zxid: Int64, _ effects: inout [CoreEffect]) {
+        for notice in changes {
+            let acl = notice.acl
+            switch notice.change {
             case .created(let path, let parent):
-                notify(dataWatches.trigger(path), .nodeCreated, path, zxid, &effects)
-                notify(childWatches.trigger(parent), .nodeChildrenChanged, parent, zxid, &effects)
+                notify(dataWatches.trigger(path), acl, .nodeCreated, path, zxid, &effects)
+                notify(childWatches.trigger(parent), notice.parentACL, .nodeChildrenChanged, parent, zxid, &effects)
             case .deleted(let path, let parent):
                 let data = dataWatches.trigger(path)
-                notify(data, .nodeDeleted, path, zxid, &effects)
+                notify(data, acl, .nodeDeleted, path, zxid, &effects)
                 let child = childWatches.trigger(path).filter { !data.contains($0) }
-                notify(child, .nodeDeleted, path, zxid, &effects)
-                notify(childWatches.trigger(parent), .nodeChildrenChanged, parent, zxid, &effects)
+                notify(child, acl, .nodeDeleted, path, zxid, &effects)
+                notify(childWatches.trigger(parent), notice.parentACL, .nodeChildrenChanged, parent, zxid, &effects)
             case .dataChanged(let path):
-                notify(dataWatches.trigger(path), .nodeDataChanged, path, zxid, &effects)
+                notify(dataWatches.trigger(path), acl, .nodeDataChanged, path, zxid, &effects)
             }
         }
     }
 
-    func notify(_ conns: [ConnectionID], _ type: EventType, _ path: String, _ zxid: Int64, _ effects: inout [CoreEffect]) {
-        for conn in conns {
+    func notify(_ conns: [ConnectionID], _ acl: [ACL], _ type: EventType, _ path: String, _ zxid: Int64,
+                _ effects: inout [CoreEffect]) {
+        for conn in conns where Auth.allows(acl, perm: Perms.read, ids: connections[conn]?.authInfo ?? []) {
             effects.append(.watchEvent(conn, WatcherEvent(type: type, state: .syncConnected, path: path), zxid: zxid))
         }
     }

@@ -17,7 +17,11 @@ public enum Auth {
     public static func isValidACLId(scheme: String, id: String) -> Bool {
         switch scheme {
         case "world": return id == "anyone"
-        case "digest": return id.split(separator: ":", omittingEmptySubsequences: false).count == 2
+        case "digest":
+            // Java's id.split(":").length == 2: trailing empty strings are dropped ("u:" is invalid, "u:x:" valid).
+            var parts = id.split(separator: ":", omittingEmptySubsequences: false)
+            while parts.last?.isEmpty == true { parts.removeLast() }
+            return parts.count == 2
         case "ip": return IPv4Pattern(id) != nil || isIPv6Literal(id)
         default: return false
         }

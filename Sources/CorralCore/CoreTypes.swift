@@ -17,6 +17,8 @@ public struct CoreConfig: Sendable {
     public var containerMaxNeverUsedInterval: Int64 = 0
     /// Upper bound on live sessions; connects beyond it are refused.
     public var maxSessions = 1_000_000
+    /// zoo.cfg `reconfigEnabled` (Apache default false: reconfig answers ReconfigDisabled).
+    public var reconfigEnabled = false
 
     public init() {}
 
@@ -35,6 +37,9 @@ public enum CoreInput: Sendable {
     case connectionOpened(ConnectionID, remoteAddress: String)
     case connect(ConnectionID, ConnectRequest)
     case request(ConnectionID, xid: Int32, Request)
+    /// A request whose header parsed but whose body did not: answered with MarshallingError in the
+    /// session's order (a write still consumes a zxid, as in Apache).
+    case malformedRequest(ConnectionID, xid: Int32, op: OpCode)
     case connectionClosed(ConnectionID)
     /// Periodic: expires sessions and runs the container/TTL check.
     case tick

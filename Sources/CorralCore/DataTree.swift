@@ -81,7 +81,10 @@ public struct DataTree: Sendable {
         nodes["/zookeeper"] = ZNode(data: [], aclId: ACLCache.openUnsafeId, stat: .zero, children: ["config", "quota"])
         nodes["/zookeeper/quota"] = ZNode(data: [], aclId: ACLCache.openUnsafeId, stat: .zero, children: [])
         let readOnly = acls.intern(Ids.readACLUnsafe)
-        nodes["/zookeeper/config"] = ZNode(data: [], aclId: readOnly, stat: .zero, children: [])
+        // Apache's addConfigNode sets the read-only ACL with setACL(path, acl, -1): aversion -1.
+        var configStat = StoredStat.zero
+        configStat.aversion = -1
+        nodes["/zookeeper/config"] = ZNode(data: [], aclId: readOnly, stat: configStat, children: [])
     }
 
     public var nodeCount: Int { nodes.count }

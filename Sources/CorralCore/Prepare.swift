@@ -14,7 +14,8 @@ extension ServerCore {
         case .multi(let ops):
             body = prepareMulti(ops, sid: sid, zxid: zxid, authInfo: authInfo)
         case .reconfig:
-            body = .error(.unimplemented)
+            // Apache: ReconfigDisabled unless reconfigEnabled; standalone then says Unimplemented.
+            body = .error(config.reconfigEnabled ? .unimplemented : .reconfigDisabled)
         case .setACL(let path, let acl, let version):
             do throws(ErrorCode) {
                 body = try prepareSetACL(path, acl, version: version, zxid: zxid, authInfo: authInfo)
@@ -38,8 +39,9 @@ extension ServerCore {
         submit(Txn(header: header, body: body), origin: .client(conn, xid: xid, op: request.opCode), &effects)
     }
 
-    func prepareMulti(_ ops: [MultiOp], sid: Int64, zxid: Int64, authInfo: [Id]) -> TxnBody {
-        var me = self
+    /// The ops' pending changes stay recorded (later requests must see them) unless an op fails,
+    /// which rolls back all of them (Apache's rollbackPendingChanges).
+    mutating func prepareMulti(_ ops: [MultiOp], sid: Int64, zxid: Int64, authInfo: [Id]) -> TxnBody {
         let savepoint = pending.savepoint
         var subs: [SubTxn] = []
         var failed = false
@@ -49,11 +51,11 @@ extension ServerCore {
                 continue
             }
             do throws(ErrorCode) {
-                let body = try me.prepareOp(op, sid: sid, zxid: zxid, authInfo: authInfo)
+                let body = try prepareOp(op, sid: sid, zxid: zxid, authInfo: authInfo)
                 subs.append(SubTxn(type: op.opCode, body: body))
             } catch {
                 failed = true
-                me.pending.rollback(to: savepoint)
+                pending.rollback(to: savepoint)
                 subs.append(SubTxn(type: .error, body: .error(error)))
             }
         }
@@ -109,7 +111,7 @@ extension ServerCore {
         if EphemeralOwner.kind(parent.stat!.ephemeralOwner, extendedTypesEnabled: config.extendedTypesEnabled) == .session {
             throw .noChildrenForEphemerals
         }
-        let newCVersion = parentCVersion + 1
+        let newCVersion = parentCVersion &+ 1
         let owner: Int64
         let body: TxnBody
         switch code {
@@ -117,7 +119,9 @@ extension ServerCore {
             owner = EphemeralOwner.container
             body = .createContainer(path: path, data: c.data, acl: acl, parentCVersion: newCVersion)
         case .createTTL:
-            owner = EphemeralOwner.ttlOwner(ttl)!
+            // A non-TTL mode with ttl -1 passes validateTTL; Apache then fails applying the txn.
+            guard let ttlOwner = EphemeralOwner.ttlOwner(ttl) else { throw .badArguments }
+            owner = ttlOwner
             body = .createTTL(path: path, data: c.data, acl: acl, parentCVersion: newCVersion, ttl: ttl)
         default:
             owner = mode.isEphemeral ? sid : 0
@@ -259,10 +263,12 @@ extension ServerCore {
         return out
     }
 
+    /// Java's `String.format("%010d", n)`: at least 10 characters, the sign included.
     func sequenceSuffix(_ n: Int32) -> String {
-        let digits = String(n < 0 ? -Int64(n) : Int64(n))
-        let padded = String(repeating: "0", count: max(0, 10 - digits.count)) + digits
-        return n < 0 ? "-" + padded.dropFirst() : padded
+        let digits = String(n.magnitude)
+        let width = n < 0 ? 9 : 10
+        let padded = String(repeating: "0", count: max(0, width - digits.count)) + digits
+        return n < 0 ? "-" + padded : padded
     }
 
     /// Empty containers that once had children (or outlived maxNeverUsedInterval) and expired TTL nodes.

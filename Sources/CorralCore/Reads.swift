@@ -28,9 +28,10 @@ extension ServerCore {
             return .empty
         case .exists(let path, let watch):
             guard !path.utf8.contains(0) else { throw .badArguments }
+            // Apache 3.8 (the reference release) answers exists without a READ check; 3.9 added
+            // one. A watch is set even for a missing node.
             if watch { dataWatches.add(path, conn, .standard) }
             guard let n = tree.node(path) else { throw .noNode }
-            try checkACL(tree.acl(of: n), Perms.read, ids)
             return .stat(tree.stat(of: n))
         case .getData(let path, let watch):
             let n = try readable(path, ids)
@@ -70,7 +71,8 @@ extension ServerCore {
             case .persistentRecursive:
                 dataWatches.add(path, conn, .persistentRecursive)
             case nil:
-                throw .badArguments
+                // WatcherMode.fromZooDef throws IllegalArgumentException: Apache answers MarshallingError.
+                throw .marshallingError
             }
             return .number(0)
         case .checkWatches(let path, let type):
@@ -121,7 +123,8 @@ extension ServerCore {
 
     /// checkWatches / removeWatches by Apache's `WatcherType`.
     mutating func watchQuery(_ conn: ConnectionID, _ path: String, _ rawType: Int32, remove: Bool) throws(ErrorCode) -> Bool {
-        guard let type = WatcherType(rawValue: rawType) else { throw .badArguments }
+        // WatcherType.fromInt throws a RuntimeException: Apache answers MarshallingError.
+        guard let type = WatcherType(rawValue: rawType) else { throw .marshallingError }
         let (child, data): (WatchModes?, WatchModes?)
         switch type {
         case .children: (child, data) = (.standard, nil)

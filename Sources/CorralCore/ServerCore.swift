@@ -7,6 +7,8 @@ struct Connection {
     var authInfo: [Id]
     /// Whether the client's ConnectRequest carried the readOnly byte (the response mirrors it).
     var sentReadOnly = true
+    /// The session timeout negotiated on this connection (Apache's `cnxn.getSessionTimeout()`).
+    var timeout: Int32?
 }
 
 /// Who is waiting for a txn's result.
@@ -20,6 +22,7 @@ enum TxnOrigin {
 enum QueuedRequest {
     case write(zxid: Int64)
     case read(ConnectionID, xid: Int32, Request)
+    case failed(ConnectionID, xid: Int32, ErrorCode)
 }
 
 /// The deterministic single-server state machine: request preparation (request -> txn or error),
@@ -65,6 +68,8 @@ public struct ServerCore: Sendable {
             handleConnect(conn, request, &effects)
         case .request(let conn, let xid, let request):
             handleRequest(conn, xid: xid, request, &effects)
+        case .malformedRequest(let conn, let xid, let op):
+            handleMalformed(conn, xid: xid, op: op, &effects)
         case .connectionClosed(let conn):
             connectionClosed(conn)
         case .tick:
@@ -89,6 +94,7 @@ public struct ServerCore: Sendable {
             return
         }
         let timeout = min(max(request.timeOut, config.minSessionTimeout), config.maxSessionTimeout)
+        connections[conn]!.timeout = timeout
         if request.sessionId == 0 {
             guard sessions.sessions.count < config.maxSessions else {
                 effects.append(.close(conn, reason: "too many sessions"))
@@ -103,6 +109,14 @@ public struct ServerCore: Sendable {
             return
         }
         let id = request.sessionId
+        // Apache (processConnectRequest) closes the session's current connection before it checks
+        // the password, so even a refused reconnect disconnects the owner.
+        if let old = sessions.sessions[id]?.connection, old != conn, connections[old] != nil {
+            connections[old]!.sessionId = nil
+            dropWatches(old)
+            sessions.setConnection(id, nil)
+            effects.append(.close(old, reason: "session 0x\(hex(id)) reconnecting on another connection"))
+        }
         let valid = sessions.sessions[id].map { !$0.isClosing } ?? false
             && request.passwd == SessionTracker.password(for: id)
         guard valid else {
@@ -111,7 +125,7 @@ public struct ServerCore: Sendable {
             effects.append(.close(conn, reason: "invalid session 0x\(hex(id)), probably expired"))
             return
         }
-        sessions.touch(id, now: now)
+        sessions.touch(id, now: now, timeout: timeout)
         bind(conn, to: id, &effects)
         effects.append(.connectResponse(conn, ConnectResponse(timeOut: timeout, sessionId: id,
                                                               passwd: SessionTracker.password(for: id),
@@ -166,7 +180,7 @@ public struct ServerCore: Sendable {
             effects.append(.reply(conn, ReplyHeader(xid: xid, zxid: lastAppliedZxid, err: ErrorCode.sessionExpired.rawValue), .empty))
             return
         }
-        sessions.touch(sid, now: now)
+        sessions.touch(sid, now: now, timeout: c.timeout)
         switch request {
         case .auth(let packet):
             handleAuth(conn, xid: xid, packet, &effects)
@@ -182,6 +196,23 @@ public struct ServerCore: Sendable {
             } else {
                 answerRead(conn, xid: xid, request, &effects)
             }
+        }
+    }
+
+    mutating func handleMalformed(_ conn: ConnectionID, xid: Int32, op: OpCode, _ effects: inout [CoreEffect]) {
+        guard let sid = connections[conn]?.sessionId, sessions.sessions[sid]?.isClosing == false else {
+            effects.append(.close(conn, reason: "malformed request outside a live session"))
+            return
+        }
+        sessions.touch(sid, now: now)
+        if op.isWrite {
+            let header = TxnHeader(clientId: sid, cxid: xid, zxid: nextZxid(), time: now, type: .error)
+            submit(Txn(header: header, body: .error(.marshallingError)), origin: .client(conn, xid: xid, op: op), &effects)
+            sessionQueues[sid, default: []].append(.write(zxid: lastPreparedZxid))
+        } else if sessionQueues[sid] != nil {
+            sessionQueues[sid]!.append(.failed(conn, xid: xid, .marshallingError))
+        } else {
+            effects.append(.reply(conn, ReplyHeader(xid: xid, zxid: lastAppliedZxid, err: ErrorCode.marshallingError.rawValue), .empty))
         }
     }
 
@@ -265,9 +296,22 @@ public struct ServerCore: Sendable {
         guard var queue = sessionQueues.removeValue(forKey: sid) else { return }
         var i = 0
         if case .write(let z)? = queue.first, z == zxid { i = 1 }
-        while i < queue.count, case .read(let conn, let xid, let request) = queue[i] {
-            if connections[conn]?.sessionId == sid { answerRead(conn, xid: xid, request, &effects) }
-            i += 1
+        while i < queue.count {
+            switch queue[i] {
+            case .write:
+                break
+            case .read(let conn, let xid, let request):
+                if connections[conn]?.sessionId == sid { answerRead(conn, xid: xid, request, &effects) }
+                i += 1
+                continue
+            case .failed(let conn, let xid, let code):
+                if connections[conn]?.sessionId == sid {
+                    effects.append(.reply(conn, ReplyHeader(xid: xid, zxid: lastAppliedZxid, err: code.rawValue), .empty))
+                }
+                i += 1
+                continue
+            }
+            break
         }
         queue.removeFirst(i)
         if !queue.isEmpty { sessionQueues[sid] = queue }

@@ -82,11 +82,13 @@ public struct SessionTracker: Sendable {
         if buckets[s.expiresAt]?.isEmpty == true { buckets[s.expiresAt] = nil }
     }
 
-    /// Pushes the session's expiry out; false if the session is unknown or closing.
+    /// Pushes the session's expiry out; false if the session is unknown or closing. Apache touches
+    /// with the timeout negotiated by the session's current connection (`timeout`), which after a
+    /// reconnect may differ from the one the session was created with.
     @discardableResult
-    public mutating func touch(_ id: Int64, now: Int64) -> Bool {
+    public mutating func touch(_ id: Int64, now: Int64, timeout: Int32? = nil) -> Bool {
         guard let s = sessions[id], !s.isClosing else { return false }
-        let at = bucket(for: now, timeout: s.timeout)
+        let at = bucket(for: now, timeout: timeout ?? s.timeout)
         if at != s.expiresAt {
             buckets[s.expiresAt]?.remove(id)
             if buckets[s.expiresAt]?.isEmpty == true { buckets[s.expiresAt] = nil }

@@ -27,6 +27,7 @@ public enum Response: Sendable, Equatable {
     case acl([ACL], Stat)
     case multi([MultiResult])
     case strings([String])
+    /// getAllChildrenNumber's total; also addWatch, which Apache answers with an ErrorResponse(0).
     case number(Int32)
     case whoAmI([ClientInfo])
     /// reconfig returns the new config znode's data and stat like getData.
@@ -82,6 +83,7 @@ public enum Response: Sendable, Equatable {
         case .multi, .multiRead: self = .multi(try Self.decodeMulti(&r))
         case .getEphemerals: self = .strings(try r.stringVector("GetEphemeralsResponse.ephemerals"))
         case .getAllChildrenNumber: self = .number(try r.int("GetAllChildrenNumberResponse.totalNumber"))
+        case .addWatch: self = .number(try r.int("ErrorResponse.err"))
         case .whoAmI:
             self = .whoAmI(try r.vector("WhoAmIResponse.clientInfo", minElementSize: 8) {
                 (r: inout JuteReader) throws(JuteError) in try r.record(ClientInfo.self)

@@ -20,6 +20,8 @@ public struct DriverSettings: Sendable {
     public var maxOutstandingPerConnection = 1000
     /// Apache's maxClientCnxns: concurrent connections per client IP (0 = unlimited).
     public var maxClientConnectionsPerHost = 60
+    /// Milliseconds a connection may stay open without a ConnectRequest.
+    public var sessionlessConnectionTimeout: Int64 = 10_000
     public init() {}
 }
 
@@ -33,6 +35,8 @@ final class ServerDriver: @unchecked Sendable {
         var outstanding = 0
         var readPaused = false
         var closing = false
+        var handshakeDone = false
+        let openedAt: Int64
         var stats = ConnectionStats()
     }
 
@@ -64,7 +68,7 @@ final class ServerDriver: @unchecked Sendable {
         let id = nextConnectionID
         nextConnectionID += 1
         let address = channel.remoteAddress?.ipAddress ?? "0.0.0.0"
-        connections[id] = ConnectionState(channel: channel, remoteAddress: address)
+        connections[id] = ConnectionState(channel: channel, remoteAddress: address, openedAt: wallClockMillis())
         let count = connectionsPerHost[address, default: 0] + 1
         connectionsPerHost[address] = count
         if settings.maxClientConnectionsPerHost > 0 && count > settings.maxClientConnectionsPerHost {
@@ -85,6 +89,8 @@ final class ServerDriver: @unchecked Sendable {
     }
 
     func connect(_ id: ConnectionID, _ request: ConnectRequest) {
+        guard connections[id] != nil else { return }
+        connections[id]!.handshakeDone = true
         stats.packetsReceived += 1
         step(.connect(id, request))
     }
@@ -101,12 +107,21 @@ final class ServerDriver: @unchecked Sendable {
         step(.request(id, xid: xid, request))
     }
 
-    /// Apache answers an unknown request type with UNIMPLEMENTED and keeps the connection.
+    /// Apache answers an unknown request type with UNIMPLEMENTED and then closes the connection.
     func unknownOpcode(_ id: ConnectionID, xid: Int32, type: Int32) {
         logger.warning("Received packet of unknown type \(type) on connection \(id)")
         write(id) { buffer in
-            ReplyHeader(xid: xid, zxid: core.lastAppliedZxid, err: ErrorCode.unimplemented.rawValue).encode(into: &buffer)
+            ReplyHeader(xid: xid, zxid: -1, err: ErrorCode.unimplemented.rawValue).encode(into: &buffer)
         }
+        close(id)
+    }
+
+    func malformed(_ id: ConnectionID, xid: Int32, op: OpCode, reason: JuteError) {
+        guard connections[id] != nil else { return }
+        logger.info("Malformed \(op) request on connection \(id): \(reason)")
+        stats.packetsReceived += 1
+        connections[id]!.outstanding += 1
+        step(.malformedRequest(id, xid: xid, op: op))
     }
 
     func reject(_ id: ConnectionID, reason: String) {
@@ -118,13 +133,25 @@ final class ServerDriver: @unchecked Sendable {
     func fourLetterWord(_ word: String, on id: ConnectionID) {
         guard connections[id] != nil else { return }
         let text = fourLetterWords.respond(word, driver: self)
-        write(id) { buffer in buffer.writeString(text) }
+        if connections[id]!.out == nil {
+            connections[id]!.out = connections[id]!.channel.allocator.buffer(capacity: text.utf8.count)
+        }
+        connections[id]!.out!.writeString(text)
         close(id)
     }
 
     func tick() {
         step(.tick)
+        closeIdleHandshakes(now: wallClockMillis())
         flush()
+    }
+
+    /// Apache drops connections that send no ConnectRequest within `sessionlessCnxnTimeout` (10 s).
+    func closeIdleHandshakes(now: Int64) {
+        for (id, c) in connections where !c.handshakeDone && !c.closing
+            && now - c.openedAt >= settings.sessionlessConnectionTimeout {
+            reject(id, reason: "no session established within \(settings.sessionlessConnectionTimeout) ms")
+        }
     }
 
     // MARK: - Running the core

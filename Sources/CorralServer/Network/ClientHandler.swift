@@ -50,13 +50,25 @@ final class ClientHandler: ChannelInboundHandler {
             return
         }
         let header = try RequestHeader(from: &reader)
-        guard let op = OpCode(rawValue: header.type) else {
+        guard let op = OpCode(rawValue: header.type), Self.clientOpcodes.contains(op) else {
             driver.unknownOpcode(id, xid: header.xid, type: header.type)
             return
         }
-        let request = try Request(op: op, from: &reader)
+        let request: Request
+        do throws(JuteError) {
+            request = try Request(op: op, from: &reader)
+        } catch {
+            // Apache answers a body it cannot read with MarshallingError and keeps the connection,
+            // except for auth packets, which close it.
+            guard op != .auth else { throw error }
+            driver.malformed(id, xid: header.xid, op: op, reason: error)
+            return
+        }
         driver.request(id, xid: header.xid, request)
     }
+
+    /// Opcodes a client may send after the handshake.
+    static let clientOpcodes: Set<OpCode> = Set(OpCode.allCases).subtracting([.notification, .createSession, .error])
 
     func channelReadComplete(context: ChannelHandlerContext) {
         driver.flush()

@@ -37,8 +37,8 @@ struct ZooKeeperFrameDecoder: ByteToMessageDecoder {
             context.fireChannelRead(wrapInboundOut(.fourLetterWord(word)))
             return .continue
         }
-        guard length >= 0, Int(length) <= maxFrame else {
-            throw FrameError(description: "frame length \(length) outside [0, \(maxFrame)] (jute.maxbuffer)")
+        guard length > 0, Int(length) <= maxFrame else {
+            throw FrameError(description: "frame length \(length) outside [1, \(maxFrame)] (jute.maxbuffer)")
         }
         guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 4)
