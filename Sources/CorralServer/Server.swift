@@ -2,6 +2,7 @@ import CorralCore
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ZooKeeperProtocol
 
 /// Everything a standalone server needs to start.
@@ -11,19 +12,22 @@ public struct ServerOptions: Sendable {
     public var core = CoreConfig()
     public var driver = DriverSettings()
     public var limits = JuteLimits.default
-    public var fourLetterWordWhitelist: Set<String> = ["srvr"]
+    public var fourLetterWordWhitelist = FourLetterWordWhitelist.apacheDefault
+    /// The parsed zoo.cfg (reported by `conf` and `envi`).
+    public var config = ServerConfig.embeddedDefault()
     public init() {}
 }
 
 /// A running standalone server: the NIO listener and the driver around the pure core.
 public final class StandaloneServer: Sendable {
     let group: MultiThreadedEventLoopGroup
-    let channel: Channel
+    /// The client listener first, then the TLS listener when configured.
+    let channels: [Channel]
     let driver: ServerDriver
     let ticker: RepeatedTask
 
     /// The address the listener is bound to (useful with port 0).
-    public var localAddress: SocketAddress? { channel.localAddress }
+    public var localAddress: SocketAddress? { channels[0].localAddress }
 
     public static func start(_ options: ServerOptions, logger: Logger) async throws -> StandaloneServer {
         // One loop runs the network and the core: no locks, no hops, FIFO for free.
@@ -34,34 +38,30 @@ public final class StandaloneServer: Sendable {
         let driver = ServerDriver(loop: loop, core: core, settings: options.driver,
                                   fourLetterWords: responder, logger: logger)
         let limits = options.limits
-        let maxFrame = limits.maxBuffer
         do {
-            let channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 256)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(ZooKeeperFrameDecoder(maxFrame: maxFrame,
-                                                                       isFourLetterWord: responder.isFourLetterWord)))
-                        try channel.pipeline.syncOperations.addHandler(ClientHandler(driver: driver, limits: limits))
-                    }
-                }
-                .bind(host: options.host, port: options.port).get()
+            let initializer = ClientPipeline(driver: driver, limits: limits, responder: responder)
+            let channel = try await initializer.bind(group: group, host: options.host, port: options.port, tls: nil)
+            var secureChannel: Channel?
+            if let secure = options.config.secureClientAddress,
+               let tls = try ClientTLSSettings(properties: options.config.otherProperties) {
+                secureChannel = try await initializer.bind(group: group, host: secure.host, port: secure.port,
+                                                           tls: try tls.makeContext())
+                logger.info("binding to secure port \(secure)")
+            }
             let tick = TimeAmount.milliseconds(Int64(options.core.tickTime))
             let ticker = loop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in driver.tick() }
             logger.info("binding to port \(channel.localAddress?.description ?? "?")")
-            return StandaloneServer(group: group, channel: channel, driver: driver, ticker: ticker)
+            return StandaloneServer(group: group, channels: [channel] + (secureChannel.map { [$0] } ?? []),
+                                    driver: driver, ticker: ticker)
         } catch {
             try await group.shutdownGracefully()
             throw error
         }
     }
 
-    init(group: MultiThreadedEventLoopGroup, channel: Channel, driver: ServerDriver, ticker: RepeatedTask) {
+    init(group: MultiThreadedEventLoopGroup, channels: [Channel], driver: ServerDriver, ticker: RepeatedTask) {
         self.group = group
-        self.channel = channel
+        self.channels = channels
         self.driver = driver
         self.ticker = ticker
     }
@@ -69,12 +69,37 @@ public final class StandaloneServer: Sendable {
     /// Stops accepting, closes every connection and stops the event loop.
     public func shutdown() async throws {
         ticker.cancel()
-        try await channel.close().get()
+        for channel in channels { try await channel.close().get() }
         try await group.shutdownGracefully()
     }
 
     /// Completes when the listener closes.
     public func waitUntilClosed() async throws {
-        try await channel.closeFuture.get()
+        try await channels[0].closeFuture.get()
+    }
+}
+
+/// Builds the client pipeline (optional TLS, frame decoder, handler) and binds listeners.
+struct ClientPipeline: Sendable {
+    let driver: ServerDriver
+    let limits: JuteLimits
+    let responder: FourLetterWordResponder
+
+    func bind(group: EventLoopGroup, host: String, port: Int, tls: NIOSSLContext?) async throws -> Channel {
+        let driver = driver, limits = limits, responder = responder
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+                    try sync.addHandler(ByteToMessageHandler(
+                        ZooKeeperFrameDecoder(maxFrame: limits.maxBuffer, isFourLetterWord: responder.isFourLetterWord)))
+                    try sync.addHandler(ClientHandler(driver: driver, limits: limits))
+                }
+            }
+            .bind(host: host, port: port).get()
     }
 }

@@ -4,28 +4,57 @@ import ZooKeeperProtocol
 
 /// Turns a zoo.cfg (or the embedded default) into `ServerOptions`.
 public enum ServerLauncher {
+    public struct LaunchError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Loads `configPath` (or the embedded default when nil), logs each config warning once, and
+    /// derives the options of a standalone server.
     public static func options(configPath: String?, logger: Logger) throws -> ServerOptions {
+        let config: ServerConfig
+        if let configPath {
+            do throws(ConfigError) {
+                config = try ServerConfig.load(path: configPath)
+            } catch {
+                throw LaunchError(description: "Invalid config \(configPath): \(error)")
+            }
+        } else {
+            config = ServerConfig.embeddedDefault()
+        }
+        for warning in config.warnings { logger.warning("\(warning.message)") }
+        if config.isDistributed {
+            logger.warning("Ensemble configuration found; this release runs standalone only (quorum is a later issue)")
+        }
+        return try options(from: config)
+    }
+
+    public static func options(from config: ServerConfig) throws -> ServerOptions {
+        guard let address = config.clientAddress else {
+            throw LaunchError(description: "clientPort is not set")
+        }
         var options = ServerOptions()
-        guard let configPath else { return options }
-        let text = try String(contentsOfFile: configPath, encoding: .utf8)
-        var props: [String: String] = [:]
-        for line in text.split(whereSeparator: \.isNewline) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let eq = trimmed.firstIndex(of: "=") else { continue }
-            props[trimmed[..<eq].trimmingCharacters(in: .whitespaces)] = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+        options.host = address.host
+        options.port = address.port
+        options.config = config
+        var core = CoreConfig(tickTime: config.tickTime, minSessionTimeout: config.minSessionTimeout,
+                              maxSessionTimeout: config.maxSessionTimeout)
+        core.serverId = config.serverId ?? 0
+        core.extendedTypesEnabled = config.extendedTypesEnabled
+        core.superDigest = config.superDigest
+        core.reconfigEnabled = config.reconfigEnabled
+        if let v = config.otherProperties["znode.container.checkIntervalMs"].flatMap({ Int64($0) }) {
+            core.containerCheckInterval = v
         }
-        let tick = Int32(props["tickTime"] ?? "") ?? 2000
-        options.core = CoreConfig(tickTime: tick, minSessionTimeout: props["minSessionTimeout"].flatMap { Int32($0) },
-                                  maxSessionTimeout: props["maxSessionTimeout"].flatMap { Int32($0) })
-        options.core.extendedTypesEnabled = props["extendedTypesEnabled"] == "true"
-        options.core.superDigest = props["DigestAuthenticationProvider.superDigest"]
-        if let p = props["clientPort"].flatMap({ Int($0) }) { options.port = p }
-        if let a = props["clientPortAddress"] { options.host = a }
-        if let m = props["maxClientCnxns"].flatMap({ Int($0) }) { options.driver.maxClientConnectionsPerHost = m }
-        if let w = props["4lw.commands.whitelist"] {
-            options.fourLetterWordWhitelist = Set(w.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        if let v = config.otherProperties["znode.container.maxPerMinute"].flatMap({ Int($0) }) {
+            core.containerMaxPerMinute = v
         }
-        if let b = props["jute.maxbuffer"].flatMap({ Int($0) }) { options.limits = JuteLimits(maxBuffer: b) }
+        if let v = config.otherProperties["znode.container.maxNeverUsedIntervalMs"].flatMap({ Int64($0) }) {
+            core.containerMaxNeverUsedInterval = v
+        }
+        options.core = core
+        options.driver.maxClientConnectionsPerHost = Int(config.maxClientCnxns)
+        options.limits = JuteLimits(maxBuffer: Int(config.juteMaxBuffer))
+        options.fourLetterWordWhitelist = config.fourLetterWordWhitelist
         return options
     }
 }
