@@ -40,6 +40,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .executableTarget(
@@ -56,7 +57,11 @@ let package = Package(
         .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore"], swiftSettings: strict),
         .testTarget(
             name: "CorralServerTests",
-            dependencies: ["CorralServer", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "CorralServer",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
     ]
 )

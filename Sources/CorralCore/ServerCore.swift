@@ -204,7 +204,7 @@ public struct ServerCore: Sendable {
             effects.append(.close(conn, reason: "malformed request outside a live session"))
             return
         }
-        sessions.touch(sid, now: now)
+        sessions.touch(sid, now: now, timeout: connections[conn]?.timeout)
         if op.isWrite {
             let header = TxnHeader(clientId: sid, cxid: xid, zxid: nextZxid(), time: now, type: .error)
             submit(Txn(header: header, body: .error(.marshallingError)), origin: .client(conn, xid: xid, op: op), &effects)

@@ -16,9 +16,9 @@ public struct WatchModes: OptionSet, Sendable, Hashable {
 /// persistent ones stay; recursive ones also fire for events on descendants.
 public struct WatchTable: Sendable {
     /// path -> connection -> modes.
-    private(set) var byPath: [String: [ConnectionID: WatchModes]] = [:]
+    public private(set) var byPath: [String: [ConnectionID: WatchModes]] = [:]
     /// connection -> path -> modes (to drop a connection's watches and for wchc).
-    private(set) var byConnection: [ConnectionID: [String: WatchModes]] = [:]
+    public private(set) var byConnection: [ConnectionID: [String: WatchModes]] = [:]
     private(set) var recursiveCount = 0
 
     public init() {}

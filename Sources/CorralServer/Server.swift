@@ -34,12 +34,12 @@ public final class StandaloneServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let core = ServerCore(config: options.core, startTime: wallClockMillis())
-        let responder = FourLetterWordResponder(whitelist: options.fourLetterWordWhitelist)
+        let responder = FourLetterWordResponder(whitelist: options.fourLetterWordWhitelist, config: options.config)
         let driver = ServerDriver(loop: loop, core: core, settings: options.driver,
                                   fourLetterWords: responder, logger: logger)
         let limits = options.limits
         do {
-            let initializer = ClientPipeline(driver: driver, limits: limits, responder: responder)
+            let initializer = ClientPipeline(driver: driver, limits: limits)
             let channel = try await initializer.bind(group: group, host: options.host, port: options.port, tls: nil)
             var secureChannel: Channel?
             if let secure = options.config.secureClientAddress,
@@ -83,10 +83,9 @@ public final class StandaloneServer: Sendable {
 struct ClientPipeline: Sendable {
     let driver: ServerDriver
     let limits: JuteLimits
-    let responder: FourLetterWordResponder
 
     func bind(group: EventLoopGroup, host: String, port: Int, tls: NIOSSLContext?) async throws -> Channel {
-        let driver = driver, limits = limits, responder = responder
+        let driver = driver, limits = limits
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -96,7 +95,7 @@ struct ClientPipeline: Sendable {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
                     try sync.addHandler(ByteToMessageHandler(
-                        ZooKeeperFrameDecoder(maxFrame: limits.maxBuffer, isFourLetterWord: responder.isFourLetterWord)))
+                        ZooKeeperFrameDecoder(maxFrame: limits.maxBuffer)))
                     try sync.addHandler(ClientHandler(driver: driver, limits: limits))
                 }
             }

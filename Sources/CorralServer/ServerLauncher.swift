@@ -38,7 +38,8 @@ public enum ServerLauncher {
         options.config = config
         var core = CoreConfig(tickTime: config.tickTime, minSessionTimeout: config.minSessionTimeout,
                               maxSessionTimeout: config.maxSessionTimeout)
-        core.serverId = config.serverId ?? 0
+        // Apache's standalone server creates session ids with server id 1 whatever myid says.
+        core.serverId = config.isDistributed ? (config.serverId ?? 0) : 1
         core.extendedTypesEnabled = config.extendedTypesEnabled
         core.superDigest = config.superDigest
         core.reconfigEnabled = config.reconfigEnabled

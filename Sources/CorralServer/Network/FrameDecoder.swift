@@ -3,8 +3,14 @@ import NIOCore
 /// What arrives on a client connection: a four-letter word (only as the very first bytes) or one
 /// length-prefixed frame.
 enum InboundFrame {
-    case fourLetterWord(String)
+    case fourLetterWord(FourLetterWordRequest)
     case frame(ByteBuffer)
+}
+
+/// A four-letter word and the 8-byte argument that follows `stmk` (0 for every other word).
+struct FourLetterWordRequest: Sendable, Equatable {
+    let word: FourLetterWord
+    let argument: Int64
 }
 
 /// Why a connection is closed while decoding.
@@ -19,22 +25,24 @@ struct ZooKeeperFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = InboundFrame
 
     let maxFrame: Int
-    let isFourLetterWord: (String) -> Bool
     private var sawFirstFrame = false
 
-    init(maxFrame: Int, isFourLetterWord: @escaping (String) -> Bool) {
+    init(maxFrame: Int) {
         self.maxFrame = maxFrame
-        self.isFourLetterWord = isFourLetterWord
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: Int32.self) else {
             return .needMoreData
         }
-        if !sawFirstFrame, let word = buffer.getString(at: buffer.readerIndex, length: 4), isFourLetterWord(word) {
+        // Like Apache, a first length that is the code of a known command (whitelisted or not, and
+        // telnet's close bytes, which are no UTF-8) is that command.
+        if !sawFirstFrame, let word = FourLetterWord(code: length) {
+            guard buffer.readableBytes >= 4 + word.argumentLength else { return .needMoreData }
             buffer.moveReaderIndex(forwardBy: 4)
+            let argument = word.argumentLength == 8 ? buffer.readInteger(endianness: .big, as: Int64.self) ?? 0 : 0
             sawFirstFrame = true
-            context.fireChannelRead(wrapInboundOut(.fourLetterWord(word)))
+            context.fireChannelRead(wrapInboundOut(.fourLetterWord(FourLetterWordRequest(word: word, argument: argument))))
             return .continue
         }
         guard length > 0, Int(length) <= maxFrame else {
