@@ -23,6 +23,8 @@ public enum Auth {
             while parts.last?.isEmpty == true { parts.removeLast() }
             return parts.count == 2
         case "ip": return IPv4Pattern(id) != nil || isIPv6Literal(id)
+        // Apache's SASLAuthenticationProvider: a Kerberos-style name with at most one "@".
+        case "sasl": return id.filter { $0 == "@" }.count <= 1
         default: return false
         }
     }
@@ -30,7 +32,7 @@ public enum Auth {
     /// Whether an authenticated id matches an ACL id of the same scheme.
     public static func matches(scheme: String, authId: String, aclId: String) -> Bool {
         switch scheme {
-        case "digest", "super": return authId == aclId
+        case "digest", "super", "sasl": return authId == aclId
         case "ip":
             if let pattern = IPv4Pattern(aclId), let address = IPv4Pattern.parse(authId) {
                 return pattern.matches(address)

@@ -41,6 +41,8 @@ public enum CoreInput: Sendable {
     /// session's order (a write still consumes a zxid, as in Apache).
     case malformedRequest(ConnectionID, xid: Int32, op: OpCode)
     case connectionClosed(ConnectionID)
+    /// The shell authenticated the connection (SASL) as `id`.
+    case authenticated(ConnectionID, Id)
     /// Periodic: expires sessions and runs the container/TTL check.
     case tick
     /// Every txn up to and including `zxid` that the core asked to log is durable.

@@ -251,8 +251,8 @@ extension ServerCore {
             if a.id.scheme == "world" && a.id.id == "anyone" {
                 out.append(a)
             } else if a.id.scheme == "auth" {
-                // Only ids whose provider reports isAuthenticated() (digest; not ip, not super).
-                let ids = authInfo.filter { $0.scheme == "digest" }
+                // Only ids whose provider reports isAuthenticated() (digest, sasl; not ip, not super).
+                let ids = authInfo.filter { $0.scheme == "digest" || $0.scheme == "sasl" }
                 guard !ids.isEmpty else { throw .invalidACL }
                 for id in ids { out.append(ACL(perms: a.perms, id: id)) }
             } else {

@@ -72,6 +72,8 @@ public struct ServerCore: Sendable {
             handleMalformed(conn, xid: xid, op: op, &effects)
         case .connectionClosed(let conn):
             connectionClosed(conn)
+        case .authenticated(let conn, let id):
+            if connections[conn] != nil { addAuth(conn, id) }
         case .tick:
             tick(&effects)
         case .durable(let zxid):
@@ -111,12 +113,7 @@ public struct ServerCore: Sendable {
         let id = request.sessionId
         // Apache (processConnectRequest) closes the session's current connection before it checks
         // the password, so even a refused reconnect disconnects the owner.
-        if let old = sessions.sessions[id]?.connection, old != conn, connections[old] != nil {
-            connections[old]!.sessionId = nil
-            dropWatches(old)
-            sessions.setConnection(id, nil)
-            effects.append(.close(old, reason: "session 0x\(hex(id)) reconnecting on another connection"))
-        }
+        detachConnection(of: id, except: conn, reason: "reconnecting on another connection", &effects)
         let valid = sessions.sessions[id].map { !$0.isClosing } ?? false
             && request.passwd == SessionTracker.password(for: id)
         guard valid else {
@@ -134,13 +131,18 @@ public struct ServerCore: Sendable {
 
     /// Makes `conn` the session's connection; an older connection of the same session is closed.
     mutating func bind(_ conn: ConnectionID, to id: Int64, _ effects: inout [CoreEffect]) {
-        if let old = sessions.sessions[id]?.connection, old != conn, connections[old] != nil {
-            connections[old]!.sessionId = nil
-            dropWatches(old)
-            effects.append(.close(old, reason: "session 0x\(hex(id)) moved to another connection"))
-        }
+        detachConnection(of: id, except: conn, reason: "moved to another connection", &effects)
         connections[conn]?.sessionId = id
         sessions.setConnection(id, conn)
+    }
+
+    /// Closes the session's current connection (other than `conn`), dropping its watches.
+    mutating func detachConnection(of id: Int64, except conn: ConnectionID, reason: String, _ effects: inout [CoreEffect]) {
+        guard let old = sessions.sessions[id]?.connection, old != conn, connections[old] != nil else { return }
+        connections[old]!.sessionId = nil
+        dropWatches(old)
+        sessions.setConnection(id, nil)
+        effects.append(.close(old, reason: "session 0x\(hex(id)) \(reason)"))
     }
 
     mutating func connectionClosed(_ conn: ConnectionID) {

@@ -1,4 +1,8 @@
 import CorralCore
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
 import Logging
 import ZooKeeperProtocol
 
@@ -25,7 +29,15 @@ public enum ServerLauncher {
         if config.isDistributed {
             logger.warning("Ensemble configuration found; this release runs standalone only (quorum is a later issue)")
         }
-        return try options(from: config)
+        var options = try options(from: config)
+        options.driver.saslUsers = try saslUsers(jvmFlags: environment("SERVER_JVMFLAGS"), config: config)
+        if options.driver.saslUsers != nil { logger.info("SASL DIGEST-MD5 authentication enabled") }
+        return options
+    }
+
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
     }
 
     public static func options(from config: ServerConfig) throws -> ServerOptions {
@@ -57,5 +69,26 @@ public enum ServerLauncher {
         options.limits = JuteLimits(maxBuffer: Int(config.juteMaxBuffer))
         options.fourLetterWordWhitelist = config.fourLetterWordWhitelist
         return options
+    }
+
+    /// DIGEST-MD5 users from the JAAS file named in `jvmFlags` (zkServer.sh's SERVER_JVMFLAGS,
+    /// `-Djava.security.auth.login.config=...`). Nil when no JAAS file is named or its server
+    /// section is absent; an unreadable or malformed file is an error, as in Apache.
+    public static func saslUsers(jvmFlags: String?, config: ServerConfig) throws -> [String: String]? {
+        guard let jvmFlags, let path = JAASConfig.loginConfigPath(fromJVMFlags: jvmFlags) else { return nil }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw LaunchError(description: "cannot read JAAS config \(path): \(error)")
+        }
+        let jaas: JAASConfig
+        do throws(JAASConfigError) {
+            jaas = try JAASConfig(parsing: text, systemProperties: JAASConfig.systemProperties(fromJVMFlags: jvmFlags))
+        } catch {
+            throw LaunchError(description: "invalid JAAS config \(path): \(error)")
+        }
+        let superPassword = config.otherProperties["SASLAuthenticationProvider.superPassword"]
+        return jaas.digestMD5Users(section: JAASConfig.serverSection(fromJVMFlags: jvmFlags), superPassword: superPassword)
     }
 }

@@ -30,6 +30,8 @@ public struct DriverSettings: Sendable {
     public var maxClientConnectionsPerHost = 60
     /// Milliseconds a connection may stay open without a ConnectRequest.
     public var sessionlessConnectionTimeout: Int64 = 10_000
+    /// DIGEST-MD5 users of the JAAS `Server` section; nil when SASL is not configured.
+    public var saslUsers: [String: String]?
     public init() {}
 }
 
@@ -52,6 +54,8 @@ final class ServerDriver: @unchecked Sendable {
         /// Whether this connection sent a four-letter word (Apache cancels its selection key, so
         /// it reports interest ops 0).
         var isFourLetterWord = false
+        /// The SASL negotiation in progress or done on this connection.
+        var sasl: SASLDigestMD5Server?
         var stats = ConnectionStats()
     }
 
@@ -136,6 +140,10 @@ final class ServerDriver: @unchecked Sendable {
         if connections[id]!.received(xid: xid, op: request.opCode, wall: wallNow, monotonic: monotonicNow,
                                      maxOutstanding: settings.maxOutstandingPerConnection) {
             connections[id]!.channel.setAutoRead(false)
+        }
+        if case .sasl(let token) = request {
+            sasl(id, xid: xid, token: token)
+            return
         }
         run(.request(id, xid: xid, request))
     }
