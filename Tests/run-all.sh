@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 install_deps() {
-    if ! ls /usr/share/java/zookeeper*.jar >/dev/null 2>&1 || ! command -v cli_mt >/dev/null 2>&1; then
+    if ! dpkg -s zookeeper zookeeper-bin >/dev/null 2>&1; then
         echo "== installing Debian packages zookeeper zookeeper-bin"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zookeeper zookeeper-bin >/dev/null
