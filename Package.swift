@@ -33,6 +33,13 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            name: "CorralStorage",
+            dependencies: [
+                "ZooKeeperProtocol", "CorralCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "CorralServer",
             dependencies: [
                 "ZooKeeperProtocol", "CorralCore",
@@ -55,6 +62,10 @@ let package = Package(
             name: "ZooKeeperProtocolTests", dependencies: ["ZooKeeperProtocol"],
             exclude: ["Golden", "Capture"], swiftSettings: strict),
         .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CorralStorageTests",
+            dependencies: ["CorralStorage", "CorralCore", "ZooKeeperProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["Capture", "Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "CorralServerTests",
             dependencies: [
