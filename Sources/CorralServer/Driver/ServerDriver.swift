@@ -44,6 +44,9 @@ final class ServerDriver: @unchecked Sendable {
         var out: ByteBuffer?
         var outstanding = 0
         var readPaused = false
+        /// The channel's outbound buffer is above its high-water mark: the client is not reading
+        /// its replies, so the server stops reading its requests (outbound backpressure).
+        var unwritable = false
         var closing = false
         var handshakeDone = false
         let openedAt: Int64
@@ -169,6 +172,46 @@ final class ServerDriver: @unchecked Sendable {
         run(.malformedRequest(id, xid: xid, op: op))
     }
 
+    /// Pauses reading while replies pile up unsent; resumes once they drained (and the
+    /// outstanding-request limit allows it).
+    func writabilityChanged(_ id: ConnectionID, writable: Bool) {
+        guard connections[id] != nil else { return }
+        connections[id]!.unwritable = !writable
+        if !writable && !connections[id]!.readPaused {
+            connections[id]!.readPaused = true
+            connections[id]!.channel.setAutoRead(false)
+        } else if writable && connections[id]!.readPaused
+                    && connections[id]!.outstanding <= settings.maxOutstandingPerConnection / 2 {
+            connections[id]!.readPaused = false
+            resumeReading(id)
+        }
+    }
+
+    /// True while the connection must not be fed more requests.
+    func isReadingPaused(_ id: ConnectionID) -> Bool {
+        connections[id]?.readPaused ?? false
+    }
+
+    /// Bytes of replies a connection may accumulate before they are handed to the channel, whose
+    /// high-water mark then pauses reading.
+    static let outputBacklogLimit = 1 << 20
+
+    /// Hands a large pending output to the channel at once instead of at the end of the read, so
+    /// the channel's writability (and with it reading) reflects it.
+    func flushIfBacklogged(_ id: ConnectionID) {
+        guard let out = connections[id]?.out, out.readableBytes >= Self.outputBacklogLimit else { return }
+        connections[id]!.out = nil
+        connections[id]!.channel.writeAndFlush(out, promise: nil)
+    }
+
+    /// Re-enables reading and lets the handler dispatch the frames it held meanwhile — on the
+    /// next loop turn, never inside the effect loop that is running now.
+    func resumeReading(_ id: ConnectionID) {
+        let channel = connections[id]!.channel
+        channel.setAutoRead(true)
+        channel.eventLoop.execute { channel.pipeline.fireUserInboundEventTriggered(ResumeReading()) }
+    }
+
     func reject(_ id: ConnectionID, reason: String) {
         guard connections[id] != nil, !connections[id]!.closing else { return }
         logger.info("Closing connection \(id): \(reason)")
@@ -281,7 +324,7 @@ final class ServerDriver: @unchecked Sendable {
         let answered = connections[id]!.answered(header, monotonic: monotonicNow,
                                                  resumeAt: settings.maxOutstandingPerConnection / 2)
         if answered.resume {
-            connections[id]!.channel.setAutoRead(true)
+            resumeReading(id)
         }
         guard let op = answered.op else { return }
         stats.latency.record(answered.latency)
@@ -473,7 +516,7 @@ extension ServerDriver.ConnectionState {
         -> (op: OpCode?, latency: Int64, resume: Bool) {
         outstanding -= 1
         var resume = false
-        if readPaused && outstanding <= resumeAt {
+        if readPaused && outstanding <= resumeAt && !unwritable {
             readPaused = false
             resume = true
         }

@@ -3,8 +3,13 @@ import Logging
 import NIOCore
 import ZooKeeperProtocol
 
+/// Tells a paused connection's handler that it may dispatch the frames it holds.
+struct ResumeReading {}
+
 /// One client connection: turns frames into core inputs for the driver. Holds no protocol state
-/// beyond "has the handshake arrived".
+/// beyond "has the handshake arrived". While the driver has reading paused (too many outstanding
+/// requests, or replies the client does not read), frames already decoded are held here, not
+/// dispatched, so replies in flight stay bounded; at most one read's worth of frames is held.
 final class ClientHandler: ChannelInboundHandler {
     typealias InboundIn = InboundFrame
 
@@ -12,6 +17,8 @@ final class ClientHandler: ChannelInboundHandler {
     let limits: JuteLimits
     var id: ConnectionID = 0
     var handshakeDone = false
+    var held: [ByteBuffer] = []
+    var heldHead = 0
 
     init(driver: ServerDriver, limits: JuteLimits) {
         self.driver = driver
@@ -33,12 +40,38 @@ final class ClientHandler: ChannelInboundHandler {
         case .fourLetterWord(let word):
             driver.fourLetterWord(word, on: id)
         case .frame(let frame):
-            do throws(JuteError) {
-                try handle(frame)
-            } catch {
-                driver.reject(id, reason: "malformed frame: \(error)")
+            if heldHead < held.count || driver.isReadingPaused(id) {
+                held.append(frame)
+            } else {
+                dispatch(frame)
+                driver.flushIfBacklogged(id)
             }
         }
+    }
+
+    func dispatch(_ frame: ByteBuffer) {
+        do throws(JuteError) {
+            try handle(frame)
+        } catch {
+            driver.reject(id, reason: "malformed frame: \(error)")
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ResumeReading else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        while heldHead < held.count && !driver.isReadingPaused(id) {
+            heldHead += 1
+            dispatch(held[heldHead - 1])
+            driver.flushIfBacklogged(id)
+        }
+        if heldHead == held.count {
+            held.removeAll(keepingCapacity: false)
+            heldHead = 0
+        }
+        driver.flush()
     }
 
     func handle(_ frame: ByteBuffer) throws(JuteError) {
@@ -73,6 +106,11 @@ final class ClientHandler: ChannelInboundHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         driver.flush()
         context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        driver.writabilityChanged(id, writable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
