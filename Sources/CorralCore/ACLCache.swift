@@ -4,10 +4,10 @@ import ZooKeeperProtocol
 /// by a 64-bit id (-1 is world:anyone with all permissions). Ids and counts are what a snapshot records.
 public struct ACLCache: Sendable {
     public static let openUnsafeId: Int64 = -1
-    private(set) var byId: [Int64: [ACL]] = [:]
-    private var idByACL: [[ACL]: Int64] = [:]
-    private var references: [Int64: Int64] = [:]
-    private var nextId: Int64 = 1
+    internal var byId: [Int64: [ACL]] = [:]
+    internal var idByACL: [[ACL]: Int64] = [:]
+    internal var references: [Int64: Int64] = [:]
+    internal var nextId: Int64 = 1
 
     public init() {}
 

@@ -67,12 +67,12 @@ public enum TreeChange: Sendable, Equatable {
 /// The znode tree. Mutations happen only through `apply`, which is deterministic and idempotent
 /// in the way Apache's `DataTree.processTxn` is.
 public struct DataTree: Sendable {
-    public private(set) var nodes: [String: ZNode] = [:]
-    public private(set) var acls = ACLCache()
+    public internal(set) var nodes: [String: ZNode] = [:]
+    public internal(set) var acls = ACLCache()
     /// Ephemeral paths per owning session.
-    public private(set) var ephemerals: [Int64: Set<String>] = [:]
-    public private(set) var containers: Set<String> = []
-    public private(set) var ttls: Set<String> = []
+    public internal(set) var ephemerals: [Int64: Set<String>] = [:]
+    public internal(set) var containers: Set<String> = []
+    public internal(set) var ttls: Set<String> = []
     public let extendedTypesEnabled: Bool
 
     public init(extendedTypesEnabled: Bool = false) {
