@@ -182,7 +182,12 @@ public enum TxnCodec {
 
     /// Whether `body` is the record Apache logs for `type` (at top level or inside a multi).
     public static func bodyMatches(_ body: TxnBody, type: OpCode, inMulti: Bool = false) -> Bool {
-        (try? checkBody(body, for: type, inMulti: inMulti)) != nil
+        do {
+            try checkBody(body, for: type, inMulti: inMulti)
+            return true
+        } catch {
+            return false
+        }
     }
 
     static func checkBody(_ body: TxnBody, for type: OpCode, inMulti: Bool) throws(TxnCodecError) {

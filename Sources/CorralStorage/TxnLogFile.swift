@@ -292,7 +292,14 @@ public final class TxnLogWriter {
         recordCount += 1
         // The record is appended either way: a failed early write keeps it buffered, and the
         // error surfaces from the next flush() or sync(), which write it again.
-        if pending.readableBytes >= bufferLimit { try? flush() }
+        if pending.readableBytes >= bufferLimit {
+            do {
+                try flush()
+            } catch {
+                // Deliberately deferred: the record stays buffered and the next flush()/sync()
+                // rewrites it and reports the failure to the caller that needs durability.
+            }
+        }
     }
 
     public func append(_ txn: Txn, digest: TxnDigest? = nil) throws(TxnLogError) {
