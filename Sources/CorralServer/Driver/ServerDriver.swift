@@ -137,7 +137,7 @@ final class ServerDriver: @unchecked Sendable {
     }
 
     func request(_ id: ConnectionID, xid: Int32, _ request: Request) {
-        guard connections[id] != nil else { return }
+        guard connections[id] != nil, !connections[id]!.closing else { return }
         readClocks()
         stats.packetsReceived += 1
         if connections[id]!.received(xid: xid, op: request.opCode, wall: wallNow, monotonic: monotonicNow,
@@ -363,16 +363,20 @@ final class ServerDriver: @unchecked Sendable {
         dirty.removeAll(keepingCapacity: true)
     }
 
-    /// Closes after the connection's pending output is written.
+    /// Closes after the connection's pending output is written: stops reading, sends what is
+    /// pending, half-closes (FIN) so the client reads the last reply before it sees the end (a
+    /// full close with unread input would send a reset that can destroy that reply), and closes
+    /// fully a second later.
     func close(_ id: ConnectionID) {
         guard let c = connections[id], !c.closing else { return }
         connections[id]!.closing = true
+        connections[id]!.out = nil
         let channel = c.channel
-        if let out = c.out {
-            connections[id]!.out = nil
-            channel.writeAndFlush(out).whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            channel.close(promise: nil)
+        channel.setAutoRead(false)
+        let written = c.out.map { channel.writeAndFlush($0) } ?? channel.eventLoop.makeSucceededVoidFuture()
+        written.whenComplete { _ in
+            channel.close(mode: .output, promise: nil)
+            channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
         }
     }
 }
