@@ -10,33 +10,33 @@ extension ServerCore {
         let authInfo = connections[conn]!.authInfo
         var header = TxnHeader(clientId: sid, cxid: xid, zxid: zxid, time: now, type: request.opCode)
         let body: TxnBody
-        switch request {
-        case .multi(let ops):
+        if case .multi(let ops) = request {
             body = prepareMulti(ops, sid: sid, zxid: zxid, authInfo: authInfo)
-        case .reconfig:
-            // Apache: ReconfigDisabled unless reconfigEnabled; standalone then says Unimplemented.
-            body = .error(config.reconfigEnabled ? .unimplemented : .reconfigDisabled)
-        case .setACL(let path, let acl, let version):
+        } else {
             do throws(ErrorCode) {
-                body = try prepareSetACL(path, acl, version: version, zxid: zxid, authInfo: authInfo)
-            } catch {
-                body = .error(error)
-            }
-        case .deleteContainer(let path):
-            do throws(ErrorCode) {
-                body = try prepareDeleteContainer(path, zxid: zxid, clientRequest: true)
-            } catch {
-                body = .error(error)
-            }
-        default:
-            do throws(ErrorCode) {
-                body = try prepareOp(request.asMultiOp!, sid: sid, zxid: zxid, authInfo: authInfo)
+                body = try prepareSingle(request, sid: sid, zxid: zxid, authInfo: authInfo)
             } catch {
                 body = .error(error)
             }
         }
         if case .error = body { header.type = .error }
         submit(Txn(header: header, body: body), origin: .client(conn, xid: xid, op: request.opCode), &effects)
+    }
+
+    /// A write other than multi; its error becomes the body of an error txn.
+    mutating func prepareSingle(_ request: Request, sid: Int64, zxid: Int64, authInfo: [Id]) throws(ErrorCode) -> TxnBody {
+        switch request {
+        case .reconfig:
+            // Apache: ReconfigDisabled unless reconfigEnabled; standalone then says Unimplemented.
+            throw config.reconfigEnabled ? .unimplemented : .reconfigDisabled
+        case .setACL(let path, let acl, let version):
+            return try prepareSetACL(path, acl, version: version, zxid: zxid, authInfo: authInfo)
+        case .deleteContainer(let path):
+            return try prepareDeleteContainer(path, zxid: zxid, clientRequest: true)
+        default:
+            guard let op = request.asMultiOp else { throw .unimplemented }
+            return try prepareOp(op, sid: sid, zxid: zxid, authInfo: authInfo)
+        }
     }
 
     /// The ops' pending changes stay recorded (later requests must see them) unless an op fails,

@@ -23,9 +23,10 @@ extension ServerCore {
 
     mutating func read(_ conn: ConnectionID, _ request: Request, ids: [Id], _ effects: inout [CoreEffect]) throws(ErrorCode) -> Response {
         switch request {
-        case .ping, .sync(path: _):
-            if case .sync(let path) = request { return .path(path) }
+        case .ping:
             return .empty
+        case .sync(let path):
+            return .path(path)
         case .exists(let path, let watch):
             guard !path.utf8.contains(0) else { throw .badArguments }
             // Apache 3.8 (the reference release) answers exists without a READ check; 3.9 added

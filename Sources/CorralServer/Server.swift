@@ -35,7 +35,7 @@ public final class StandaloneServer: Sendable {
         let loop = group.next()
         let core = ServerCore(config: options.core, startTime: wallClockMillis())
         let responder = FourLetterWordResponder(whitelist: options.fourLetterWordWhitelist, config: options.config)
-        let driver = ServerDriver(loop: loop, core: core, settings: options.driver,
+        let driver = ServerDriver(core: core, settings: options.driver,
                                   fourLetterWords: responder, logger: logger)
         let limits = options.limits
         do {

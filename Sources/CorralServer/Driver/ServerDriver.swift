@@ -62,7 +62,6 @@ final class ServerDriver: @unchecked Sendable {
         var stats = ConnectionStats()
     }
 
-    let loop: EventLoop
     let logger: Logger
     let settings: DriverSettings
     let fourLetterWords: FourLetterWordResponder
@@ -82,8 +81,7 @@ final class ServerDriver: @unchecked Sendable {
     /// `gtmk`/`stmk`: Apache's text trace mask (default 306).
     var traceMask: Int64 = 306
 
-    init(loop: EventLoop, core: ServerCore, settings: DriverSettings, fourLetterWords: FourLetterWordResponder, logger: Logger) {
-        self.loop = loop
+    init(core: ServerCore, settings: DriverSettings, fourLetterWords: FourLetterWordResponder, logger: Logger) {
         self.core = core
         self.settings = settings
         self.fourLetterWords = fourLetterWords
@@ -445,19 +443,19 @@ struct ConnectionStats {
 /// at the head. Grows to the connection's outstanding-request high-water mark and then stops
 /// allocating; beyond `limit` the oldest entries are forgotten (their replies go unmeasured).
 struct PendingRequests {
-    struct Entry {
+    struct Item {
         var xid: Int32
         var op: OpCode
         var time: Int64
     }
 
-    private var entries: [Entry] = []
+    private var entries: [Item] = []
     private var head = 0
     static let limit = 4096
 
     var count: Int { entries.count - head }
 
-    mutating func push(_ entry: Entry) {
+    mutating func push(_ entry: Item) {
         if head == entries.count {
             entries.removeAll(keepingCapacity: true)
             head = 0
@@ -471,7 +469,7 @@ struct PendingRequests {
 
     /// Removes and returns the oldest entry with `xid` (and `op`, when given), nil when there is
     /// none.
-    mutating func pop(xid: Int32, op: OpCode? = nil) -> Entry? {
+    mutating func pop(xid: Int32, op: OpCode? = nil) -> Item? {
         guard head < entries.count else { return nil }
         if entries[head].xid == xid && (op == nil || entries[head].op == op) {
             head += 1
