@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "CorralServer",
             dependencies: [
-                "ZooKeeperProtocol", "CorralCore",
+                "ZooKeeperProtocol", "CorralCore", "CorralStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "corral",
             dependencies: [
-                "CorralServer",
+                "CorralServer", "CorralStorage", "CorralCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -126,8 +126,15 @@ extension ServerCore {
             r.stat = tree.stat(of: node)
             changes.append(Notice(change: .created(path: path, parent: parent), acl: tree.acl(of: node),
                                   parentACL: tree.node(parent).map { tree.acl(of: $0) } ?? []))
+        } else if tree.node(path) == nil {
+            r.error = .noNode
         } else {
-            r.error = tree.node(path) == nil ? .noNode : .nodeExists
+            r.error = .nodeExists
+            // Only replay over a fuzzy snapshot gets here (prepare refuses existing paths): the
+            // node was captured after this txn, its parent maybe before (Apache's ZOOKEEPER-1046).
+            if let parent = ZNodePath.split(path)?.parent {
+                tree.advanceChildVersion(of: parent, to: cv, zxid: header.zxid)
+            }
         }
         return r
     }

@@ -3,12 +3,37 @@ import ZooKeeperProtocol
 extension DataTree {
     /// Visits every znode depth-first, each parent before its children and children in their sorted
     /// order — the order a snapshot lists them in (Apache's `DataTree.serializeNode`, which walks the
-    /// same way in hash order). The root is visited as "/". Nothing is copied but the path strings
-    /// being visited: the walk keeps one frame per level, holding the node's own child list.
+    /// same way in hash order). The root is visited as "/".
     public func forEachNodeDepthFirst<E: Error>(_ body: (_ path: String, _ node: ZNode) throws(E) -> Void) throws(E) {
-        guard let root = nodes["/"] else { return }
-        try body("/", root)
-        var stack: [(path: String, children: [String], next: Int)] = [("/", root.children, 0)]
+        var walker = DataTreeWalker()
+        while let (path, node) = walker.next(in: self) { try body(path, node) }
+    }
+}
+
+/// A depth-first walk over a tree that may change between steps: the walk of a fuzzy snapshot,
+/// taken a slice at a time while the server keeps applying txns.
+///
+/// Guarantees, for changes made between calls: every node that exists for the whole walk is
+/// visited exactly once, with its state at the moment it is visited; a node created after its
+/// parent was visited is not visited (its create txn comes after the walk's start, so replaying the
+/// log from there restores it); a node deleted before it is reached is skipped. The walk holds the
+/// child list of each ancestor of the current node as it was when that ancestor was visited (copy
+/// on write: no copy is made unless the tree changes that list meanwhile), so its extra memory is
+/// bounded by those lists.
+public struct DataTreeWalker: Sendable {
+    private var stack: [(path: String, children: [String], next: Int)] = []
+    private var started = false
+
+    public init() {}
+
+    /// The next node, or nil when the walk is complete.
+    public mutating func next(in tree: DataTree) -> (path: String, node: ZNode)? {
+        if !started {
+            started = true
+            guard let root = tree.nodes["/"] else { return nil }
+            stack.append(("/", root.children, 0))
+            return ("/", root)
+        }
         while !stack.isEmpty {
             let top = stack.count - 1
             let i = stack[top].next
@@ -18,11 +43,11 @@ extension DataTree {
             }
             stack[top].next = i + 1
             let path = ZNodePath.child(stack[top].path, Substring(stack[top].children[i]))
-            // A child listed without a node of its own cannot come from `apply`; skip it rather than trap.
-            guard let node = nodes[path] else { continue }
-            try body(path, node)
+            guard let node = tree.nodes[path] else { continue }
             if !node.children.isEmpty { stack.append((path, node.children, 0)) }
+            return (path, node)
         }
+        return nil
     }
 }
 

@@ -146,6 +146,16 @@ public struct DataTree: Sendable {
         return true
     }
 
+    /// Apache's `setCversionPzxid`: raises the node's cversion to `cversion` (-1: one more) and
+    /// its pzxid to `zxid`, if that is an increase.
+    mutating func advanceChildVersion(of path: String, to cversion: Int32, zxid: Int64) {
+        guard let current = nodes[path]?.stat.cversion else { return }
+        let target = cversion == -1 ? current + 1 : cversion
+        guard target > current else { return }
+        nodes[path]!.stat.cversion = target
+        nodes[path]!.stat.pzxid = zxid
+    }
+
     /// Deletes `path`; the parent's pzxid moves forward even if the node is already gone.
     @discardableResult
     mutating func deleteNode(path: String, zxid: Int64) -> Bool {

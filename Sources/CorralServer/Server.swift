@@ -1,4 +1,5 @@
 import CorralCore
+import CorralStorage
 import Logging
 import NIOCore
 import NIOPosix
@@ -15,6 +16,8 @@ public struct ServerOptions: Sendable {
     public var fourLetterWordWhitelist = FourLetterWordWhitelist.apacheDefault
     /// The parsed zoo.cfg (reported by `conf` and `envi`).
     public var config = ServerConfig.embeddedDefault()
+    /// Where the data lives; nil keeps everything in memory (tests).
+    public var storage: StorageOptions?
     public init() {}
 }
 
@@ -25,6 +28,7 @@ public final class StandaloneServer: Sendable {
     let channels: [Channel]
     let driver: ServerDriver
     let ticker: RepeatedTask
+    let persistence: Persistence?
 
     /// The address the listener is bound to (useful with port 0).
     public var localAddress: SocketAddress? { channels[0].localAddress }
@@ -33,10 +37,31 @@ public final class StandaloneServer: Sendable {
         // One loop runs the network and the core: no locks, no hops, FIFO for free.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let core = ServerCore(config: options.core, startTime: wallClockMillis())
+        var core = ServerCore(config: options.core, startTime: wallClockMillis())
+        var replayed = 0
+        if let storage = options.storage {
+            do throws(RecoveryError) {
+                let report: RecoveryReport
+                (core, report) = try Persistence.recover(storage, config: options.core, now: wallClockMillis(),
+                                                         logger: logger)
+                replayed = report.replayedTxns
+            } catch {
+                try await group.shutdownGracefully()
+                throw error
+            }
+        }
         let responder = FourLetterWordResponder(whitelist: options.fourLetterWordWhitelist, config: options.config)
         let driver = ServerDriver(core: core, settings: options.driver,
                                   fourLetterWords: responder, logger: logger)
+        let persistence = options.storage.map { Persistence(options: $0, loop: loop, logger: logger) }
+        if let persistence {
+            let replayed = replayed
+            try await loop.submit {
+                driver.attach(persistence)
+                // A snapshot now makes the next start fast (Apache takes one at every start).
+                if replayed > 0 { driver.startSnapshot() }
+            }.get()
+        }
         let limits = options.limits
         do {
             let initializer = ClientPipeline(driver: driver, limits: limits)
@@ -52,24 +77,28 @@ public final class StandaloneServer: Sendable {
             let ticker = loop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in driver.tick() }
             logger.info("binding to port \(channel.localAddress?.description ?? "?")")
             return StandaloneServer(group: group, channels: [channel] + (secureChannel.map { [$0] } ?? []),
-                                    driver: driver, ticker: ticker)
+                                    driver: driver, ticker: ticker, persistence: persistence)
         } catch {
+            try await persistence?.shutdown()
             try await group.shutdownGracefully()
             throw error
         }
     }
 
-    init(group: MultiThreadedEventLoopGroup, channels: [Channel], driver: ServerDriver, ticker: RepeatedTask) {
+    init(group: MultiThreadedEventLoopGroup, channels: [Channel], driver: ServerDriver, ticker: RepeatedTask,
+         persistence: Persistence?) {
         self.group = group
         self.channels = channels
         self.driver = driver
         self.ticker = ticker
+        self.persistence = persistence
     }
 
     /// Stops accepting, closes every connection and stops the event loop.
     public func shutdown() async throws {
         ticker.cancel()
         for channel in channels { try await channel.close().get() }
+        try await persistence?.shutdown()
         try await group.shutdownGracefully()
     }
 

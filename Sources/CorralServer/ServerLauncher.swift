@@ -68,7 +68,20 @@ public enum ServerLauncher {
         options.driver.maxClientConnectionsPerHost = Int(config.maxClientCnxns)
         options.limits = JuteLimits(maxBuffer: Int(config.juteMaxBuffer))
         options.fourLetterWordWhitelist = config.fourLetterWordWhitelist
+        options.storage = storageOptions(from: config)
         return options
+    }
+
+    static func storageOptions(from config: ServerConfig) -> StorageOptions {
+        var storage = StorageOptions(dataDir: config.dataDir,
+                                     dataLogDir: config.dataLogDir.isEmpty ? nil : config.dataLogDir)
+        storage.log.forceSync = config.forceSync
+        storage.log.snapCount = Int(config.snapCount)
+        storage.log.preAllocSize = config.preAllocSizeBytes
+        storage.trustEmptySnapshot = config.otherProperties["snapshot.trust.empty"] == "true"
+        storage.snapRetainCount = Int(config.snapRetainCount)
+        storage.purgeIntervalHours = Int(config.purgeInterval)
+        return storage
     }
 
     /// DIGEST-MD5 users from the JAAS file named in `jvmFlags` (zkServer.sh's SERVER_JVMFLAGS,

@@ -14,7 +14,7 @@ func snapshotErrnoDescription(_ code: Int32) -> String {
 }
 
 /// Writes to an open file descriptor, retrying partial writes and EINTR.
-public struct FileSnapshotSink: SnapshotSink {
+public struct FileSnapshotSink: SnapshotSink, Sendable {
     public let fd: Int32
     public let path: String
     public init(fd: Int32, path: String) { self.fd = fd; self.path = path }
@@ -98,32 +98,62 @@ public enum SnapshotWriter {
     public static func write(zxid: Int64, directory: String, fsync: Bool = true, chunkSize: Int = 1 << 20,
                              _ body: (inout SnapshotEncoder<FileSnapshotSink>) throws(SnapshotError) -> Void)
         throws(SnapshotError) -> Result {
-        let finalPath = directory + "/" + SnapshotFormat.fileName(zxid: zxid)
-        let tempPath = directory + "/" + SnapshotFormat.temporaryFileName(zxid: zxid)
-        let fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io(path: tempPath, operation: "open", errno: errno) }
-        var closed = false
+        let file = try PendingSnapshotFile(directory: directory, zxid: zxid)
         do throws(SnapshotError) {
-            var encoder = SnapshotEncoder(sink: FileSnapshotSink(fd: fd, path: tempPath), chunkSize: chunkSize)
+            var encoder = SnapshotEncoder(sink: file.sink, chunkSize: chunkSize)
             try body(&encoder)
             precondition(encoder.isFinished, "SnapshotWriter.write: the body must end with encoder.finish()")
-            if fsync {
-                guard snapshotFsync(fd) == 0 else { throw .io(path: tempPath, operation: "fsync", errno: errno) }
-            }
-            closed = true
-            guard close(fd) == 0 else { throw .io(path: tempPath, operation: "close", errno: errno) }
-            guard rename(tempPath, finalPath) == 0 else {
-                throw .io(path: finalPath, operation: "rename", errno: errno)
-            }
-            if fsync { try fsyncDirectory(directory) }
-            return Result(path: finalPath, byteCount: encoder.byteCount, nodeCount: encoder.nodesWritten)
+            try file.complete(fsync: fsync)
+            return Result(path: file.finalPath, byteCount: encoder.byteCount, nodeCount: encoder.nodesWritten)
         } catch {
-            if !closed { _ = close(fd) }
-            _ = unlink(tempPath)
+            file.abandon()
             throw error
         }
     }
+}
 
+/// A snapshot being written under its temporary name. `complete` fsyncs, closes and renames it into
+/// place (then fsyncs the directory); `abandon` closes and removes it. Exactly one of them must be
+/// called. The writes may happen on any one thread at a time.
+public final class PendingSnapshotFile: @unchecked Sendable {
+    public let zxid: Int64
+    public let directory: String
+    public let temporaryPath: String
+    public let finalPath: String
+    private let fd: Int32
+    private var closed = false
+
+    public init(directory: String, zxid: Int64) throws(SnapshotError) {
+        self.zxid = zxid
+        self.directory = directory
+        finalPath = directory + "/" + SnapshotFormat.fileName(zxid: zxid)
+        temporaryPath = directory + "/" + SnapshotFormat.temporaryFileName(zxid: zxid)
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io(path: temporaryPath, operation: "open", errno: errno) }
+    }
+
+    public var sink: FileSnapshotSink { FileSnapshotSink(fd: fd, path: temporaryPath) }
+
+    public func complete(fsync: Bool) throws(SnapshotError) {
+        precondition(!closed, "PendingSnapshotFile completed twice")
+        if fsync {
+            guard snapshotFsync(fd) == 0 else { throw .io(path: temporaryPath, operation: "fsync", errno: errno) }
+        }
+        closed = true
+        guard close(fd) == 0 else { throw .io(path: temporaryPath, operation: "close", errno: errno) }
+        guard rename(temporaryPath, finalPath) == 0 else {
+            throw .io(path: finalPath, operation: "rename", errno: errno)
+        }
+        if fsync { try SnapshotWriter.fsyncDirectory(directory) }
+    }
+
+    public func abandon() {
+        if !closed { _ = close(fd); closed = true }
+        _ = unlink(temporaryPath)
+    }
+}
+
+extension SnapshotWriter {
     static func fsyncDirectory(_ directory: String) throws(SnapshotError) {
         let dfd = open(directory, O_RDONLY | O_CLOEXEC)
         guard dfd >= 0 else { throw .io(path: directory, operation: "open", errno: errno) }

@@ -80,6 +80,8 @@ final class ServerDriver: @unchecked Sendable {
     let startedAt: Int64
     /// `gtmk`/`stmk`: Apache's text trace mask (default 306).
     var traceMask: Int64 = 306
+    /// The txn log and snapshots; nil keeps everything in memory (a txn is durable once logged).
+    var persistence: Persistence?
 
     init(core: ServerCore, settings: DriverSettings, fourLetterWords: FourLetterWordResponder, logger: Logger) {
         self.core = core
@@ -264,6 +266,36 @@ final class ServerDriver: @unchecked Sendable {
         }
     }
 
+    // MARK: - Persistence
+
+    /// Connects the persistence layer's callbacks to this driver (on the loop, before serving).
+    func attach(_ persistence: Persistence) {
+        self.persistence = persistence
+        persistence.log.onCommit = { [unowned self] outcome in self.committed(outcome) }
+    }
+
+    /// A group commit finished: the txns up to its zxid are durable and may be applied and
+    /// answered; after a log roll a snapshot starts (unless one is still running, as Apache's
+    /// "Too busy to snap, skipping").
+    func committed(_ outcome: CommitOutcome) {
+        if let error = outcome.error {
+            logger.error("Cannot write the txn log (writes wait until it works again): \(error)")
+        }
+        if let zxid = outcome.durableZxid {
+            readClocks()
+            run(.durable(upTo: zxid))
+        }
+        if outcome.rolled { startSnapshot() }
+        flush()
+    }
+
+    func startSnapshot() {
+        guard let persistence else { return }
+        if !persistence.snapshots.start(core, tree: { [unowned self] in self.core.tree }) {
+            logger.warning("Too busy to snap, skipping")
+        }
+    }
+
     // MARK: - Running the core
 
     func step(_ input: CoreInput) {
@@ -281,7 +313,7 @@ final class ServerDriver: @unchecked Sendable {
                 i += 1
             }
             // In-memory persistence: a logged txn is durable at once.
-            guard lastLoggedZxid > core.lastAppliedZxid else { break }
+            guard persistence == nil, lastLoggedZxid > core.lastAppliedZxid else { break }
             core.step(.durable(upTo: lastLoggedZxid), now: wallNow, into: &effects)
         }
         effects.removeAll(keepingCapacity: true)
@@ -312,6 +344,7 @@ final class ServerDriver: @unchecked Sendable {
             close(id)
         case .log(let txn):
             lastLoggedZxid = txn.header.zxid
+            persistence?.log.append(txn)
         }
     }
 
@@ -351,8 +384,10 @@ final class ServerDriver: @unchecked Sendable {
         return length
     }
 
-    /// Writes every connection's pending output with one flush each.
+    /// Writes every connection's pending output with one flush each, and starts the next group
+    /// commit if the log is idle (so a burst of requests read together shares one fsync).
     func flush() {
+        persistence?.log.commitIfIdle()
         for id in dirty {
             guard let out = connections[id]?.out else { continue }
             connections[id]!.out = nil

@@ -1,0 +1,226 @@
+import CorralCore
+import CorralStorage
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Collects the encoder's chunks so the loop can hand them to the snapshot thread.
+final class ChunkCollector: @unchecked Sendable {
+    var chunks: [ByteBuffer] = []
+}
+
+struct CollectingSink: SnapshotSink {
+    let collector: ChunkCollector
+    mutating func write(_ chunk: ByteBuffer) throws(SnapshotError) { collector.chunks.append(chunk) }
+}
+
+/// Takes fuzzy snapshots while the server keeps serving (Apache's background `takeSnapshot`): the
+/// tree is encoded on the event loop in short slices between which the loop serves clients, and
+/// the bytes are written, fsynced and renamed into place on a thread of their own. The snapshot is
+/// named after the zxid applied when it starts; txns applied while it runs may or may not be in
+/// it, and replaying the log from that zxid converges either way (`DataTreeWalker`). Memory:
+/// at most `maxBytesInFlight` of encoded bytes plus the walker's held child lists. Loop-confined.
+final class FuzzySnapshotTaker: @unchecked Sendable {
+    struct Finished: Sendable {
+        var path: String
+        var zxid: Int64
+        var nodes: Int
+        var bytes: Int64
+        var milliseconds: Int64
+    }
+
+    private struct Job {
+        var file: PendingSnapshotFile
+        var encoder: SnapshotEncoder<CollectingSink>
+        var collector: ChunkCollector
+        var walker = DataTreeWalker()
+        var startedAt: Int64
+        var bytesInFlight = 0
+        var encodingDone = false
+        var sliceScheduled = false
+    }
+
+    let loop: EventLoop
+    let thread: NIOThreadPool
+    let directory: String
+    let fsync: Bool
+    let logger: Logger
+    /// Loop time spent encoding per slice before the loop serves clients again.
+    var sliceBudgetNanoseconds: Int64 = 1_000_000
+    var maxBytesInFlight = 4 << 20
+    private var job: Job?
+    private var treeProvider: (() -> DataTree)?
+    /// The first write error of the running job (set on the snapshot thread, read after it).
+    private let writeError = NIOLockedValueBox<SnapshotError?>(nil)
+    /// Called on the loop when a snapshot is complete (or failed).
+    var onFinished: (Result<Finished, SnapshotError>) -> Void = { _ in }
+
+    var isRunning: Bool { job != nil }
+
+    init(directory: String, fsync: Bool, loop: EventLoop, logger: Logger) {
+        self.directory = directory
+        self.fsync = fsync
+        self.loop = loop
+        self.logger = logger
+        self.thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+    }
+
+    /// Starts a snapshot of `core` at its last applied zxid; false if one is already running.
+    /// `tree` is asked for the live tree before every slice.
+    @discardableResult
+    func start(_ core: ServerCore, tree: @escaping () -> DataTree) -> Bool {
+        guard job == nil else { return false }
+        treeProvider = tree
+        let zxid = core.lastAppliedZxid
+        do throws(SnapshotError) {
+            let file = try PendingSnapshotFile(directory: directory, zxid: zxid)
+            let collector = ChunkCollector()
+            var encoder = SnapshotEncoder(sink: CollectingSink(collector: collector))
+            let sessions = core.sessions.sessions.keys.sorted().map { (id: $0, timeout: core.sessions.sessions[$0]!.timeout) }
+            try encoder.writeSessions(sessions)
+            try encoder.writeACLs(core.tree.acls.entriesById)
+            writeError.withLockedValue { $0 = nil }
+            job = Job(file: file, encoder: encoder, collector: collector, startedAt: monotonicMillis())
+        } catch {
+            logger.error("Cannot start snapshot 0x\(String(UInt64(bitPattern: zxid), radix: 16)): \(error)")
+            return false
+        }
+        logger.info("Snapshotting: 0x\(String(UInt64(bitPattern: zxid), radix: 16)) to \(job!.file.finalPath)")
+        slice()
+        return true
+    }
+
+    /// Encodes nodes for up to the slice budget, hands the chunks to the snapshot thread, and
+    /// schedules the next slice (slightly in the future, so the loop polls its sockets first).
+    private func slice() {
+        guard var current = job, let tree = treeProvider else { return }
+        current.sliceScheduled = false
+        let live = tree()
+        let deadline = monotonicNanos() + sliceBudgetNanoseconds
+        var failed: SnapshotError?
+        do throws(SnapshotError) {
+            var count = 0
+            while !current.encodingDone {
+                guard let (path, node) = current.walker.next(in: live) else {
+                    try current.encoder.finish()
+                    current.encodingDone = true
+                    break
+                }
+                try current.encoder.writeNode(path: path, node: node)
+                count += 1
+                if count & 15 == 0 && (monotonicNanos() >= deadline || current.bytesInFlight >= maxBytesInFlight) {
+                    break
+                }
+            }
+        } catch {
+            failed = error
+        }
+        job = current
+        if let failed {
+            abort(failed)
+            return
+        }
+        handOverChunks()
+        if job!.encodingDone {
+            complete()
+        } else {
+            scheduleSliceIfRoom()
+        }
+    }
+
+    private func scheduleSliceIfRoom() {
+        guard var current = job, !current.encodingDone, !current.sliceScheduled,
+              current.bytesInFlight < maxBytesInFlight else { return }
+        current.sliceScheduled = true
+        job = current
+        loop.scheduleTask(in: .microseconds(50)) { self.slice() }
+    }
+
+    private func handOverChunks() {
+        guard job != nil else { return }
+        let chunks = job!.collector.chunks
+        job!.collector.chunks.removeAll(keepingCapacity: true)
+        guard !chunks.isEmpty else { return }
+        let size = chunks.reduce(0) { $0 + $1.readableBytes }
+        job!.bytesInFlight += size
+        let sink = job!.file.sink
+        let errorBox = writeError
+        thread.submit { _ in
+            var sink = sink
+            if errorBox.withLockedValue({ $0 }) == nil {
+                for chunk in chunks {
+                    do throws(SnapshotError) {
+                        try sink.write(chunk)
+                    } catch {
+                        errorBox.withLockedValue { $0 = error }
+                        break
+                    }
+                }
+            }
+            self.loop.execute { self.written(size) }
+        }
+    }
+
+    private func written(_ size: Int) {
+        guard job != nil else { return }
+        job!.bytesInFlight -= size
+        scheduleSliceIfRoom()
+    }
+
+    private func complete() {
+        guard let current = job else { return }
+        let file = current.file
+        let errorBox = writeError
+        let nodes = current.encoder.nodesWritten, bytes = current.encoder.byteCount
+        let fsync = self.fsync, startedAt = current.startedAt
+        thread.submit { _ in
+            let result: Result<Void, SnapshotError>
+            if let error = errorBox.withLockedValue({ $0 }) {
+                result = .failure(error)
+            } else {
+                do throws(SnapshotError) {
+                    try file.complete(fsync: fsync)
+                    result = .success(())
+                } catch {
+                    result = .failure(error)
+                }
+            }
+            if case .failure = result { file.abandon() }
+            self.loop.execute {
+                let finished = result.map {
+                    Finished(path: file.finalPath, zxid: file.zxid, nodes: nodes, bytes: bytes,
+                             milliseconds: monotonicMillis() - startedAt)
+                }
+                self.job = nil
+                self.treeProvider = nil
+                self.onFinished(finished)
+            }
+        }
+    }
+
+    private func abort(_ error: SnapshotError) {
+        guard let current = job else { return }
+        let file = current.file
+        thread.submit { _ in file.abandon() }
+        job = nil
+        treeProvider = nil
+        onFinished(.failure(error))
+    }
+
+    func shutdown() async throws {
+        if let current = job {
+            let file = current.file
+            job = nil
+            try await thread.runIfActive { file.abandon() }
+        }
+        try await thread.shutdownGracefully()
+    }
+}
+
+func monotonicNanos() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
