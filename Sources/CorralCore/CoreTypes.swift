@@ -47,6 +47,11 @@ public enum CoreInput: Sendable {
     case tick
     /// Every txn up to and including `zxid` that the core asked to log is durable.
     case durable(upTo: Int64)
+    /// The log stopped (false) or resumed (true) taking writes (a full or failing disk). While it
+    /// is stopped, write requests are answered with THROTTLEDOP ("not executed, retry with back
+    /// off") in their session's order, new sessions are refused, and reads are served as usual.
+    /// Txns already handed out stay in flight until they are durable.
+    case logWritable(Bool)
 }
 
 /// What the core asks the shell to do, in order. Effects for one connection must be carried out

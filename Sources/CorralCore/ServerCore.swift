@@ -48,6 +48,8 @@ public struct ServerCore: Sendable {
     var sessionQueues: [Int64: [QueuedRequest]] = [:]
     var now: Int64 = 0
     var nextContainerCheck: Int64 = 0
+    /// False while the shell reports that the log cannot be written (`.logWritable`).
+    public internal(set) var isLogWritable = true
 
     public init(config: CoreConfig, startTime: Int64) {
         self.config = config
@@ -78,6 +80,8 @@ public struct ServerCore: Sendable {
             tick(&effects)
         case .durable(let zxid):
             applyDurable(upTo: zxid, &effects)
+        case .logWritable(let writable):
+            isLogWritable = writable
         }
     }
 
@@ -98,6 +102,10 @@ public struct ServerCore: Sendable {
         let timeout = min(max(request.timeOut, config.minSessionTimeout), config.maxSessionTimeout)
         connections[conn]!.timeout = timeout
         if request.sessionId == 0 {
+            guard isLogWritable else {
+                effects.append(.close(conn, reason: "the txn log cannot be written; no new sessions"))
+                return
+            }
             guard sessions.sessions.count < config.maxSessions else {
                 effects.append(.close(conn, reason: "too many sessions"))
                 return
@@ -183,9 +191,18 @@ public struct ServerCore: Sendable {
             return
         }
         sessions.touch(sid, now: now, timeout: c.timeout)
+        if !isLogWritable && request.opCode.isWrite {
+            refuse(conn, sid: sid, xid: xid, .throttledOp, &effects)
+            return
+        }
         switch request {
         case .auth(let packet):
             handleAuth(conn, xid: xid, packet, &effects)
+        case .ping:
+            // Liveness, not data: answered at once even behind a write still waiting for the log
+            // (clients match ping replies by their reserved xid, outside their request queue), so
+            // a slow or full disk does not make clients drop their connections.
+            answerRead(conn, xid: xid, request, &effects)
         case .closeSession:
             prepareCloseSession(sid, cxid: xid, origin: .client(conn, xid: xid, op: .closeSession), &effects)
             sessionQueues[sid, default: []].append(.write(zxid: lastPreparedZxid))
@@ -201,6 +218,15 @@ public struct ServerCore: Sendable {
         }
     }
 
+    /// Answers a request with `code` without preparing it, after the session's earlier requests.
+    mutating func refuse(_ conn: ConnectionID, sid: Int64, xid: Int32, _ code: ErrorCode, _ effects: inout [CoreEffect]) {
+        if sessionQueues[sid] != nil {
+            sessionQueues[sid]!.append(.failed(conn, xid: xid, code))
+        } else {
+            effects.append(.reply(conn, ReplyHeader(xid: xid, zxid: lastAppliedZxid, err: code.rawValue), .empty))
+        }
+    }
+
     mutating func handleMalformed(_ conn: ConnectionID, xid: Int32, op: OpCode, _ effects: inout [CoreEffect]) {
         guard let sid = connections[conn]?.sessionId, sessions.sessions[sid]?.isClosing == false else {
             effects.append(.close(conn, reason: "malformed request outside a live session"))
@@ -211,10 +237,8 @@ public struct ServerCore: Sendable {
             let header = TxnHeader(clientId: sid, cxid: xid, zxid: nextZxid(), time: now, type: .error)
             submit(Txn(header: header, body: .error(.marshallingError)), origin: .client(conn, xid: xid, op: op), &effects)
             sessionQueues[sid, default: []].append(.write(zxid: lastPreparedZxid))
-        } else if sessionQueues[sid] != nil {
-            sessionQueues[sid]!.append(.failed(conn, xid: xid, .marshallingError))
         } else {
-            effects.append(.reply(conn, ReplyHeader(xid: xid, zxid: lastAppliedZxid, err: ErrorCode.marshallingError.rawValue), .empty))
+            refuse(conn, sid: sid, xid: xid, .marshallingError, &effects)
         }
     }
 

@@ -278,8 +278,12 @@ final class ServerDriver: @unchecked Sendable {
     /// answered; after a log roll a snapshot starts (unless one is still running, as Apache's
     /// "Too busy to snap, skipping").
     func committed(_ outcome: CommitOutcome) {
-        if let error = outcome.error {
-            logger.error("Cannot write the txn log (writes wait until it works again): \(error)")
+        if let error = outcome.error, core.isLogWritable {
+            logger.error("Cannot write the txn log: \(error). Until it works again, writes are refused with THROTTLEDOP, new sessions are refused, reads are served; pending writes are retried every second.")
+            run(.logWritable(false))
+        } else if outcome.error == nil, !core.isLogWritable {
+            logger.info("The txn log is writable again; writes resume")
+            run(.logWritable(true))
         }
         if let zxid = outcome.durableZxid {
             readClocks()

@@ -26,6 +26,8 @@ extension ServerDriver {
         var snapshot = ServerStatusSnapshot(version: CorralVersion.full)
         snapshot.state = .standalone
         snapshot.traceMask = traceMask
+        // A server whose log cannot be written says so, as Apache does when it cannot serve.
+        snapshot.isServing = core.isLogWritable
         // Apache lists connections in hash order; Corral lists them in the order they opened.
         // Connections already closing (earlier four-letter words, rejected clients) are gone in
         // Apache's listing too.
