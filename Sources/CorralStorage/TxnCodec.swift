@@ -88,6 +88,18 @@ public enum TxnCodec {
     /// Size of an encoded `TxnHeader`.
     public static let headerSize = 32
 
+    /// The form of `txn` a server should log so that Apache ZooKeeper can replay the file: a
+    /// top-level `check` (opcode 13, which only changes nothing) becomes the no-op error txn with
+    /// code 0 — Apache 3.8 logs a CheckVersionTxn there and then refuses to start from its own log
+    /// ("Unsupported Txn with type=13"). Replaying either form leaves the tree as it was. Every
+    /// other txn, and a check inside a multi, is logged as it is.
+    public static func apacheReplayable(_ txn: Txn) -> Txn {
+        guard txn.header.type == .check, case .check = txn.body else { return txn }
+        var header = txn.header
+        header.type = .error
+        return Txn(header: header, body: .error(.ok))
+    }
+
     // MARK: Encoding
 
     /// Appends the record bytes of `logged` to `buffer`. Throws (writing nothing) if the body is not

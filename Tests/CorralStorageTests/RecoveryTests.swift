@@ -291,3 +291,20 @@ struct FuzzySnapshotTests {
         #expect(contents(restored) == contents(source.core))
     }
 }
+
+@Suite("Apache-replayable logging")
+struct ApacheReplayableTests {
+    @Test func aStandaloneCheckIsLoggedAsTheNoOpErrorTxnAndEverythingElseAsItIs() {
+        let header = TxnHeader(clientId: 7, cxid: 3, zxid: 42, time: 1000, type: .check)
+        let check = Txn(header: header, body: .check(path: "/a", version: 2))
+        var expectedHeader = header
+        expectedHeader.type = .error
+        #expect(TxnCodec.apacheReplayable(check) == Txn(header: expectedHeader, body: .error(.ok)))
+        let multi = Txn(header: TxnHeader(clientId: 7, cxid: 4, zxid: 43, time: 1000, type: .multi),
+                        body: .multi([SubTxn(type: .check, body: .check(path: "/a", version: 2))]))
+        #expect(TxnCodec.apacheReplayable(multi) == multi)
+        let set = Txn(header: TxnHeader(clientId: 7, cxid: 5, zxid: 44, time: 1000, type: .setData),
+                      body: .setData(path: "/a", data: [1], version: 3))
+        #expect(TxnCodec.apacheReplayable(set) == set)
+    }
+}

@@ -143,7 +143,7 @@ final class LogFileWriter: @unchecked Sendable {
                     file = try TxnLogWriter(directory: directory, firstZxid: txn.header.zxid,
                                             preAllocSize: settings.preAllocSize)
                 }
-                try file!.append(txn)
+                try file!.append(TxnCodec.apacheReplayable(txn))
                 unappended.removeFirst()
                 unsynced = true
                 txnsInFile += 1
