@@ -203,8 +203,14 @@ public final class TxnLogReader {
 
 /// Appends records to a new `log.<zxid>` file in Apache's format, preallocating ahead of the write
 /// position exactly as `FileTxnLog`/`FilePadding` do (a single zero byte written at the new end,
-/// so the file is sparse). Appends are buffered; `flush()` hands them to the kernel, `sync()` also
-/// makes them durable. Not thread-safe; one owner at a time.
+/// so the file has Apache's size). Appends are buffered; `flush()` hands them to the kernel,
+/// `sync()` also makes them durable. Not thread-safe; one owner at a time.
+///
+/// Unlike Apache, the writer also fills the region just ahead of the records with real zeros
+/// (`zeroFillChunk` at a time): records then overwrite blocks the file system has already
+/// allocated, so an fdatasync flushes data only, with no block allocation to commit to the
+/// journal (on ext4 about 2-4x faster per sync). The bytes are the same zeros a reader sees in
+/// Apache's sparse file.
 ///
 /// A failed write leaves the buffered records in place: a later `flush()`/`sync()` writes them
 /// again at the same offsets. A failed fsync poisons the writer (`.writerFailed`).
@@ -223,6 +229,9 @@ public final class TxnLogWriter {
     public private(set) var syncedPosition: Int64
     public private(set) var lastZxid: Int64?
     public private(set) var recordCount = 0
+    /// End of the region holding written (allocated) zeros or records.
+    public private(set) var zeroedEnd: Int64
+    public let zeroFillChunk: Int64
 
     private let file: PosixFile
     private var pending: ByteBuffer
@@ -235,13 +244,19 @@ public final class TxnLogWriter {
     /// unless `replaceExisting` (Apache silently truncates; recovery should decide that).
     public convenience init(directory: String, firstZxid: Int64, dbid: Int64 = 0,
                             preAllocSize: Int64 = TxnLogFormat.defaultPreAllocSize,
-                            replaceExisting: Bool = false, bufferLimit: Int = 1 << 20) throws(TxnLogError) {
+                            replaceExisting: Bool = false, bufferLimit: Int = 1 << 20,
+                            zeroFillChunk: Int64 = 0) throws(TxnLogError) {
         try self.init(path: directory + "/" + TxnLogFormat.fileName(forZxid: firstZxid), dbid: dbid,
-                      preAllocSize: preAllocSize, replaceExisting: replaceExisting, bufferLimit: bufferLimit)
+                      preAllocSize: preAllocSize, replaceExisting: replaceExisting, bufferLimit: bufferLimit,
+                      zeroFillChunk: zeroFillChunk)
     }
 
+    /// `zeroFillChunk`: bytes of real zeros kept written ahead of the records (0: none, Apache's
+    /// purely sparse file).
     public init(path: String, dbid: Int64 = 0, preAllocSize: Int64 = TxnLogFormat.defaultPreAllocSize,
-                replaceExisting: Bool = false, bufferLimit: Int = 1 << 20) throws(TxnLogError) {
+                replaceExisting: Bool = false, bufferLimit: Int = 1 << 20, zeroFillChunk: Int64 = 0) throws(TxnLogError) {
+        precondition(zeroFillChunk >= 0 && zeroFillChunk <= 16 << 20, "zeroFillChunk must be 0 ... 16 MiB")
+        self.zeroFillChunk = zeroFillChunk
         self.path = path
         if let slash = path.lastIndex(of: "/") {
             self.directory = slash == path.startIndex ? "/" : String(path[..<slash])
@@ -269,6 +284,7 @@ public final class TxnLogWriter {
         self.position = end
         self.fileSize = end
         self.writtenPosition = end
+        self.zeroedEnd = end
         self.syncedPosition = 0
         self.pending = ByteBufferAllocator().buffer(capacity: 4096)
     }
@@ -310,6 +326,7 @@ public final class TxnLogWriter {
     public func flush() throws(TxnLogError) {
         try checkUsable()
         guard pending.readableBytes > 0 else { return }
+        try zeroFill(through: writtenPosition + Int64(pending.readableBytes))
         try file.write(pending, at: writtenPosition)
         writtenPosition += Int64(pending.readableBytes)
         pending.clear()
@@ -343,6 +360,23 @@ public final class TxnLogWriter {
         if closed { throw .writerClosed(path: path) }
         if failed { throw .writerFailed(path: path) }
     }
+
+    /// Writes zeros from `zeroedEnd` to a chunk boundary past `end` (never past the preallocated
+    /// size), so the next records land on allocated blocks.
+    private func zeroFill(through end: Int64) throws(TxnLogError) {
+        guard zeroFillChunk > 0, end > zeroedEnd else { return }
+        let target = min(fileSize, (end / zeroFillChunk + 1) * zeroFillChunk)
+        guard target > zeroedEnd else { return }
+        var offset = zeroedEnd
+        while offset < target {
+            let count = Int(min(target - offset, Int64(Self.zeros.readableBytes)))
+            try file.write(Self.zeros.getSlice(at: 0, length: count)!, at: offset)
+            offset += Int64(count)
+        }
+        zeroedEnd = target
+    }
+
+    private static let zeros = ByteBuffer(repeating: 0, count: 1 << 20)
 
     private func preallocate() throws(TxnLogError) {
         let newSize = TxnLogFormat.paddedFileSize(position: position, currentSize: fileSize, preAllocSize: preAllocSize)

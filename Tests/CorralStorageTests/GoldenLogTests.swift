@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CorralCore
 import CorralStorage
 import NIOCore
@@ -91,6 +94,22 @@ import ZooKeeperProtocol
         let path = try writeLog(txns, in: dir, preAllocSize: 1024)
         #expect(path == dir.file("log.1"))
         #expect(try Fixtures.bytes(path) == apache)
+    }
+
+    /// Zeros written ahead of the records (so fdatasync allocates nothing) leave the file's bytes
+    /// and size exactly Apache's; only the allocation differs.
+    @Test(arguments: [Int64(512), 1000, 1 << 20])
+    func zeroFilledAheadIsStillApachesFile(chunk: Int64) throws {
+        let apache = try Fixtures.bytes(Fixtures.apacheLog)
+        let txns = try TxnLogFile.scan(path: Fixtures.apacheLog).records.map(\.logged)
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let path = try writeLog(txns, in: dir, preAllocSize: 1024, zeroFillChunk: chunk)
+        #expect(try Fixtures.bytes(path) == apache)
+        var st = stat()
+        #expect(stat(path, &st) == 0)
+        // Allocated blocks (512-byte units) cover the records: the file is no longer sparse there.
+        #expect(Int64(st.st_blocks) * 512 >= Fixtures.apacheLogDataEnd)
     }
 
     @Test func tinyReadWindowReadsTheSame() throws {

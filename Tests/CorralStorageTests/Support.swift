@@ -126,9 +126,10 @@ enum Samples {
 
 /// Writes `txns` into a new log file in `dir` and returns its path.
 @discardableResult
-func writeLog(_ txns: [LoggedTxn], in dir: TempDir, preAllocSize: Int64, firstZxid: Int64? = nil) throws -> String {
+func writeLog(_ txns: [LoggedTxn], in dir: TempDir, preAllocSize: Int64, firstZxid: Int64? = nil,
+              zeroFillChunk: Int64 = 0) throws -> String {
     let writer = try TxnLogWriter(directory: dir.path, firstZxid: firstZxid ?? txns.first?.txn.header.zxid ?? 1,
-                                  preAllocSize: preAllocSize)
+                                  preAllocSize: preAllocSize, zeroFillChunk: zeroFillChunk)
     for t in txns { try writer.append(t) }
     try writer.sync()
     try writer.close()

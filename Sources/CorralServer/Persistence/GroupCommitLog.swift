@@ -13,6 +13,9 @@ public struct LogSettings: Sendable {
     public var snapCount = 100_000
     /// `preAllocSize` in bytes.
     public var preAllocSize = TxnLogFormat.defaultPreAllocSize
+    /// Real zeros written ahead of the records so fdatasync has no block allocation to commit
+    /// (see `TxnLogWriter`).
+    public var zeroFillChunk: Int64 = 1 << 20
     public init() {}
 }
 
@@ -141,7 +144,8 @@ final class LogFileWriter: @unchecked Sendable {
             while let txn = unappended.first {
                 if file == nil {
                     file = try TxnLogWriter(directory: directory, firstZxid: txn.header.zxid,
-                                            preAllocSize: settings.preAllocSize)
+                                            preAllocSize: settings.preAllocSize,
+                                            zeroFillChunk: settings.zeroFillChunk)
                 }
                 try file!.append(TxnCodec.apacheReplayable(txn))
                 unappended.removeFirst()

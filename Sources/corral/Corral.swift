@@ -12,7 +12,7 @@ struct Corral: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corral",
         abstract: "A ZooKeeper-compatible coordination service.",
-        subcommands: [Server.self])
+        subcommands: [Server.self, SnapshotTool.self, TxnLogTool.self, PurgeTool.self])
 }
 
 struct Server: AsyncParsableCommand {
