@@ -58,6 +58,7 @@ public final class StandaloneServer: Sendable {
             let replayed = replayed
             try await loop.submit {
                 driver.attach(persistence)
+                persistence.startAutopurge(on: loop)
                 // A snapshot now makes the next start fast (Apache takes one at every start).
                 if replayed > 0 { driver.startSnapshot() }
             }.get()

@@ -50,8 +50,42 @@ final class Persistence: @unchecked Sendable {
     }
 
     func shutdown() async throws {
+        purgeTask?.cancel()
         try await log.shutdown()
         try await snapshots.shutdown()
+    }
+
+    private var purgeTask: RepeatedTask?
+
+    /// Apache's `DatadirCleanupManager`: with `autopurge.purgeInterval` hours > 0, purges at start
+    /// and then every interval, keeping `autopurge.snapRetainCount` snapshots and the logs they
+    /// need. The purge runs on the snapshot thread (so it never deletes a file a snapshot in
+    /// progress is about to need: the newest snapshots are retained) and is logged.
+    func startAutopurge(on loop: EventLoop) {
+        guard options.purgeIntervalHours > 0 else {
+            logger.info("Purge task is not scheduled.")
+            return
+        }
+        let directory = options.directory, retain = options.snapRetainCount, logger = self.logger
+        let thread = snapshots.thread
+        let interval = TimeAmount.hours(Int64(options.purgeIntervalHours))
+        purgeTask = loop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { _ in
+            thread.submit { _ in
+                do throws(PurgeError) {
+                    let result = try directory.purge(retain: retain)
+                    for file in result.files {
+                        if let failure = file.failure {
+                            logger.warning("Purge could not remove \(file.path): errno \(failure)")
+                        } else {
+                            logger.info("Purged \(file.path)")
+                        }
+                    }
+                } catch {
+                    logger.error("Purge failed: \(error)")
+                }
+            }
+        }
+        logger.info("Purge task scheduled every \(options.purgeIntervalHours) h, keeping \(retain) snapshots")
     }
 
     /// Recovers the core from `options`' directories (see `Recovery`), logging what was found and
