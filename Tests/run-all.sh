@@ -36,6 +36,7 @@ run_suite "swift test" swift test
 run_suite "bad input (fuzz)" Tests/Conformance/badinput/run.sh --corral "$CORRAL_BIN"
 run_suite "Apache Java and C CLI sessions" Tests/Conformance/cli/run.sh
 run_suite "kazoo test suite" Tests/Conformance/kazoo/run.sh --corral "$CORRAL_BIN"
+run_suite "kill -9 crash recovery" Tests/Conformance/crash/run.sh --corral "$CORRAL_BIN"
 run_suite "full disk" Tests/Conformance/diskfull/run.sh --corral "$CORRAL_BIN"
 run_suite "data dir compatibility with Apache" Tests/Conformance/datadir/run.sh --corral "$CORRAL_BIN"
 
