@@ -1003,6 +1003,8 @@ def main():
     args = ap.parse_args()
     if args.apache == bool(args.corral):
         ap.error("give exactly one of --apache or --corral [BIN]")
+    if args.corral:
+        args.corral = os.path.abspath(args.corral)
     if args.corral and not os.access(args.corral, os.X_OK):
         ap.error("corral binary %s is not executable" % args.corral)
     try:
