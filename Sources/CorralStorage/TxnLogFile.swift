@@ -329,6 +329,8 @@ public final class TxnLogWriter {
         try zeroFill(through: writtenPosition + Int64(pending.readableBytes))
         try file.write(pending, at: writtenPosition)
         writtenPosition += Int64(pending.readableBytes)
+        // Records may run past the zeroed (and even the preallocated) end: never zero them later.
+        zeroedEnd = max(zeroedEnd, writtenPosition)
         pending.clear()
     }
 
@@ -366,8 +368,8 @@ public final class TxnLogWriter {
     private func zeroFill(through end: Int64) throws(TxnLogError) {
         guard zeroFillChunk > 0, end > zeroedEnd else { return }
         let target = min(fileSize, (end / zeroFillChunk + 1) * zeroFillChunk)
-        guard target > zeroedEnd else { return }
-        var offset = zeroedEnd
+        var offset = max(zeroedEnd, writtenPosition)
+        guard target > offset else { return }
         while offset < target {
             let count = Int(min(target - offset, Int64(Self.zeros.readableBytes)))
             try file.write(Self.zeros.getSlice(at: 0, length: count)!, at: offset)

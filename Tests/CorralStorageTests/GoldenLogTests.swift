@@ -112,6 +112,30 @@ import ZooKeeperProtocol
         #expect(Int64(st.st_blocks) * 512 >= Fixtures.apacheLogDataEnd)
     }
 
+    /// Records larger than the preallocation step run past the zeroed region; later zero-filling
+    /// must start after them (a crash test once found an end-of-record marker zeroed this way).
+    @Test func zeroFillNeverOverwritesRecordsThatRanPastThePreallocatedEnd() throws {
+        let txns = (0..<60).map { i in
+            LoggedTxn(Txn(header: TxnHeader(clientId: 1, cxid: Int32(i), zxid: Int64(i + 1), time: 0, type: .setData),
+                          body: .setData(path: "/n", data: [UInt8](repeating: UInt8(i), count: 3000 + 997 * (i % 11)),
+                                         version: Int32(i))))
+        }
+        let sparse = try TempDir(), zeroed = try TempDir()
+        defer { sparse.remove(); zeroed.remove() }
+        for (i, chunk) in [(0, Int64(0)), (1, Int64(1 << 20))] {
+            let dir = i == 0 ? sparse : zeroed
+            let writer = try TxnLogWriter(directory: dir.path, firstZxid: 1, preAllocSize: 4096, zeroFillChunk: chunk)
+            for (n, t) in txns.enumerated() {
+                try writer.append(t)
+                if n % 3 == 0 { try writer.flush() }
+            }
+            try writer.sync()
+            try writer.close()
+        }
+        #expect(try Fixtures.bytes(zeroed.file("log.1")) == Fixtures.bytes(sparse.file("log.1")))
+        #expect(try TxnLogFile.scan(path: zeroed.file("log.1")).records.count == 60)
+    }
+
     @Test func tinyReadWindowReadsTheSame() throws {
         let big = try TxnLogFile.scan(path: Fixtures.apacheLog)
         for chunk in [1, 16, 17, 100, 4096] {
