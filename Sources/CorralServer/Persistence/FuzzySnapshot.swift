@@ -1,9 +1,18 @@
 import CorralCore
 import CorralStorage
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+
+/// What the snapshot thread knows about the file it is writing; touched only on that thread.
+final class SnapshotWriteProgress: @unchecked Sendable {
+    /// The first write error; later writes are skipped and the file is abandoned.
+    var error: SnapshotError?
+    var unsyncedBytes = 0
+    /// Written bytes are fdatasynced every this many bytes, so the final fsync is short and the
+    /// disk is not flooded at the end (which would stall the txn log's fsyncs).
+    static let syncEvery = 16 << 20
+}
 
 /// Collects the encoder's chunks so the loop can hand them to the snapshot thread.
 final class ChunkCollector: @unchecked Sendable {
@@ -32,6 +41,7 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
 
     private struct Job {
         var file: PendingSnapshotFile
+        var progress = SnapshotWriteProgress()
         var encoder: SnapshotEncoder<CollectingSink>
         var collector: ChunkCollector
         var walker = DataTreeWalker()
@@ -51,8 +61,6 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
     var maxBytesInFlight = 4 << 20
     private var job: Job?
     private var treeProvider: (() -> DataTree)?
-    /// The first write error of the running job (set on the snapshot thread, read after it).
-    private let writeError = NIOLockedValueBox<SnapshotError?>(nil)
     /// Called on the loop when a snapshot is complete (or failed).
     var onFinished: (Result<Finished, SnapshotError>) -> Void = { _ in }
 
@@ -81,7 +89,6 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
             let sessions = core.sessions.sessions.keys.sorted().map { (id: $0, timeout: core.sessions.sessions[$0]!.timeout) }
             try encoder.writeSessions(sessions)
             try encoder.writeACLs(core.tree.acls.entriesById)
-            writeError.withLockedValue { $0 = nil }
             job = Job(file: file, encoder: encoder, collector: collector, startedAt: monotonicMillis())
         } catch {
             logger.error("Cannot start snapshot 0x\(String(UInt64(bitPattern: zxid), radix: 16)): \(error)")
@@ -146,17 +153,21 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
         let size = chunks.reduce(0) { $0 + $1.readableBytes }
         job!.bytesInFlight += size
         let sink = job!.file.sink
-        let errorBox = writeError
+        let progress = job!.progress, fsync = self.fsync
         thread.submit { _ in
             var sink = sink
-            if errorBox.withLockedValue({ $0 }) == nil {
-                for chunk in chunks {
-                    do throws(SnapshotError) {
-                        try sink.write(chunk)
-                    } catch {
-                        errorBox.withLockedValue { $0 = error }
-                        break
+            if progress.error == nil {
+                do throws(SnapshotError) {
+                    for chunk in chunks { try sink.write(chunk) }
+                    progress.unsyncedBytes += size
+                    if fsync && progress.unsyncedBytes >= SnapshotWriteProgress.syncEvery {
+                        progress.unsyncedBytes = 0
+                        guard fdatasync(sink.fd) == 0 else {
+                            throw SnapshotError.io(path: sink.path, operation: "fdatasync", errno: errno)
+                        }
                     }
+                } catch {
+                    progress.error = error
                 }
             }
             self.loop.execute { self.written(size) }
@@ -172,12 +183,12 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
     private func complete() {
         guard let current = job else { return }
         let file = current.file
-        let errorBox = writeError
+        let progress = current.progress
         let nodes = current.encoder.nodesWritten, bytes = current.encoder.byteCount
         let fsync = self.fsync, startedAt = current.startedAt
         thread.submit { _ in
             let result: Result<Void, SnapshotError>
-            if let error = errorBox.withLockedValue({ $0 }) {
+            if let error = progress.error {
                 result = .failure(error)
             } else {
                 do throws(SnapshotError) {
