@@ -1,4 +1,5 @@
 import CorralCore
+import CorralStorage
 import Logging
 import NIOCore
 import ZooKeeperProtocol
