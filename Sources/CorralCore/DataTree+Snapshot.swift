@@ -21,7 +21,7 @@ extension DataTree {
 /// on write: no copy is made unless the tree changes that list meanwhile), so its extra memory is
 /// bounded by those lists.
 public struct DataTreeWalker: Sendable {
-    private var stack: [(path: String, children: [String], next: Int)] = []
+    private var stack: [(path: String, children: ChildList, next: ChildList.Position)] = []
     private var started = false
 
     public init() {}
@@ -31,20 +31,19 @@ public struct DataTreeWalker: Sendable {
         if !started {
             started = true
             guard let root = tree.nodes["/"] else { return nil }
-            stack.append(("/", root.children, 0))
+            stack.append(("/", root.children, ChildList.Position()))
             return ("/", root)
         }
         while !stack.isEmpty {
             let top = stack.count - 1
-            let i = stack[top].next
-            guard i < stack[top].children.count else {
+            guard let (name, next) = stack[top].children.element(at: stack[top].next) else {
                 stack.removeLast()
                 continue
             }
-            stack[top].next = i + 1
-            let path = ZNodePath.child(stack[top].path, Substring(stack[top].children[i]))
+            stack[top].next = next
+            let path = ZNodePath.child(stack[top].path, Substring(name))
             guard let node = tree.nodes[path] else { continue }
-            if !node.children.isEmpty { stack.append((path, node.children, 0)) }
+            if !node.children.isEmpty { stack.append((path, node.children, ChildList.Position())) }
             return (path, node)
         }
         return nil
@@ -83,8 +82,6 @@ public enum DataTreeRestoreError: Error, Equatable, Sendable, CustomStringConver
 /// nodes; ACL lists no node uses are dropped, as Apache's `purgeUnused` does.
 public struct DataTreeRestorer: Sendable {
     private var tree: DataTree
-    /// Parents whose child list was appended to out of order and must be sorted in `finish`.
-    private var unsorted: Set<String> = []
     /// ACL ids some node carries that the ACL map does not hold (Apache keeps them and logs
     /// "Ignoring acl ... as it does not exist in the cache"; a fuzzy snapshot can contain them).
     public private(set) var unknownACLIds: Set<Int64> = []
@@ -120,9 +117,7 @@ public struct DataTreeRestorer: Sendable {
             else { throw .invalidPath(path) }
             guard tree.nodes[path] == nil else { throw .duplicate(path: path) }
             guard tree.nodes[parent] != nil else { throw .missingParent(path: path, parent: parent) }
-            let child = String(name)
-            if let last = tree.nodes[parent]!.children.last, !(last < child) { unsorted.insert(parent) }
-            tree.nodes[parent]!.children.append(child)
+            tree.nodes[parent]!.children.insert(String(name))
             let owner = stat.ephemeralOwner
             switch EphemeralOwner.kind(owner, extendedTypesEnabled: tree.extendedTypesEnabled) {
             case .container: tree.containers.insert(path)
@@ -146,13 +141,6 @@ public struct DataTreeRestorer: Sendable {
     /// server has them if the snapshot lacks them (Apache always writes them).
     public consuming func finish() throws(DataTreeRestoreError) -> DataTree {
         guard !tree.nodes.isEmpty else { throw .empty }
-        for parent in unsorted {
-            var children = tree.nodes[parent]!.children
-            tree.nodes[parent]!.children = []
-            children.sort()
-            // Equal names cannot occur: each path is added once.
-            tree.nodes[parent]!.children = children
-        }
         tree.acls.purgeUnreferenced()
         let fresh = DataTree(extendedTypesEnabled: tree.extendedTypesEnabled)
         for path in ["/zookeeper", "/zookeeper/quota", "/zookeeper/config"] where tree.nodes[path] == nil {

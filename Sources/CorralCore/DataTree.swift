@@ -29,20 +29,13 @@ public struct ZNode: Sendable {
     public var data: [UInt8]?
     public var aclId: Int64
     public var stat: StoredStat
-    public var children: [String]
+    public var children: ChildList
 
     public var dataLength: Int32 { Int32(data?.count ?? 0) }
 
-    mutating func addChild(_ name: String) {
-        let i = children.sortedInsertionIndex(of: name)
-        if i < children.count, children[i] == name { return }
-        children.insert(name, at: i)
-    }
+    mutating func addChild(_ name: String) { children.insert(name) }
 
-    mutating func removeChild(_ name: Substring) {
-        let i = children.sortedInsertionIndex(of: name)
-        if i < children.count, children[i] == name { children.remove(at: i) }
-    }
+    mutating func removeChild(_ name: Substring) { children.remove(name) }
 }
 
 extension Array where Element == String {

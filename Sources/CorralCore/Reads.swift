@@ -41,7 +41,7 @@ extension ServerCore {
         case .getChildren(let op, let path, let watch):
             let n = try readable(path, ids)
             if watch { childWatches.add(path, conn, .standard) }
-            return op == .getChildren2 ? .children2(n.children, tree.stat(of: n)) : .children(n.children)
+            return op == .getChildren2 ? .children2(Array(n.children), tree.stat(of: n)) : .children(Array(n.children))
         case .getACL(let path):
             guard let n = tree.node(path) else { throw .noNode }
             let acl = tree.acl(of: n)
@@ -102,7 +102,7 @@ extension ServerCore {
                 let n = try readable(path, ids)
                 return .getData(data: n.data, stat: tree.stat(of: n))
             case .getChildren(let path):
-                return .getChildren(try readable(path, ids).children)
+                return .getChildren(Array(try readable(path, ids).children))
             default:
                 return .error(.badArguments)
             }
