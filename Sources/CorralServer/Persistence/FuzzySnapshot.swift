@@ -56,8 +56,10 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
     let directory: String
     let fsync: Bool
     let logger: Logger
-    /// Loop time spent encoding per slice before the loop serves clients again.
-    var sliceBudgetNanoseconds: Int64 = 1_000_000
+    /// Loop time spent encoding per slice before the loop serves clients again: a request that
+    /// arrives during a slice waits at most this long (a write, whose commit comes back to the
+    /// loop, at most twice). About 100 nodes of small data per slice.
+    var sliceBudgetNanoseconds: Int64 = 150_000
     var maxBytesInFlight = 4 << 20
     private var job: Job?
     private var treeProvider: (() -> DataTree)?
@@ -117,7 +119,7 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
                 }
                 try current.encoder.writeNode(path: path, node: node)
                 count += 1
-                if count & 15 == 0 && (monotonicNanos() >= deadline || current.bytesInFlight >= maxBytesInFlight) {
+                if count & 7 == 0 && (monotonicNanos() >= deadline || current.bytesInFlight >= maxBytesInFlight) {
                     break
                 }
             }
@@ -142,7 +144,8 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
               current.bytesInFlight < maxBytesInFlight else { return }
         current.sliceScheduled = true
         job = current
-        loop.scheduleTask(in: .microseconds(50)) { self.slice() }
+        // Any delay in the future makes the loop poll its sockets (and run queued commits) first.
+        loop.scheduleTask(in: .microseconds(20)) { self.slice() }
     }
 
     private func handOverChunks() {

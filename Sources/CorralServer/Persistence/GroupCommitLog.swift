@@ -7,7 +7,7 @@ import NIOPosix
 /// Group commit (Apache's `SyncRequestProcessor`): the event loop hands over every txn it logs;
 /// while one group is being written and fsynced on the log thread, the next group gathers, and it
 /// is handed over as one when the fsync returns. A txn is reported durable only after the fsync
-/// that covers it. Loop-confined except `LogFileWriter`, which only the log thread touches.
+/// that covers it. Loop-confined, except `writer`, which only the log thread touches.
 final class GroupCommitLog: @unchecked Sendable {
     let loop: EventLoop
     let thread: NIOThreadPool
