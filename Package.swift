@@ -39,10 +39,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .target(name: "CCorralSys"),
         .target(
             name: "CorralServer",
             dependencies: [
-                "ZooKeeperProtocol", "CorralCore", "CorralStorage",
+                "ZooKeeperProtocol", "CorralCore", "CorralStorage", "CCorralSys",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,3 +1,4 @@
+import CCorralSys
 import CorralCore
 import CorralStorage
 import Logging
@@ -8,10 +9,28 @@ import NIOPosix
 final class SnapshotWriteProgress: @unchecked Sendable {
     /// The first write error; later writes are skipped and the file is abandoned.
     var error: SnapshotError?
-    var unsyncedBytes = 0
-    /// Written bytes are fdatasynced every this many bytes, so the final fsync is short and the
-    /// disk is not flooded at the end (which would stall the txn log's fsyncs).
-    static let syncEvery = 16 << 20
+    /// Bytes written so far, and the end of the range already waited for.
+    var written: Int64 = 0
+    var waited: Int64 = 0
+    /// Writeback of each chunk starts as soon as it is written, and every `waitEvery` bytes the
+    /// thread waits for it: the disk gets a steady stream instead of 200 MB at the final fsync,
+    /// which would stall the txn log's fsyncs behind it (RocksDB's `bytes_per_sync` idea).
+    static let waitEvery: Int64 = 4 << 20
+
+    /// Starts writeback of the `size` bytes just written, and waits for the older ones.
+    func wroteChunk(_ size: Int, fd: Int32, path: String) throws(SnapshotError) {
+        let start = written
+        written += Int64(size)
+        guard corral_start_writeback(fd, start, Int64(size)) == 0 else {
+            throw .io(path: path, operation: "sync_file_range", errno: errno)
+        }
+        if written - waited >= Self.waitEvery {
+            guard corral_wait_writeback(fd, waited, written - waited) == 0 else {
+                throw .io(path: path, operation: "sync_file_range", errno: errno)
+            }
+            waited = written
+        }
+    }
 }
 
 /// Collects the encoder's chunks so the loop can hand them to the snapshot thread.
@@ -105,6 +124,9 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
     /// schedules the next slice (slightly in the future, so the loop polls its sockets first).
     private func slice() {
         guard var current = job, let tree = treeProvider else { return }
+        // Take the job out while encoding so its buffers are uniquely referenced (a second
+        // reference would make every slice copy the encoder's 1 MiB buffer).
+        job = nil
         current.sliceScheduled = false
         let live = tree()
         let deadline = monotonicNanos() + sliceBudgetNanoseconds
@@ -162,13 +184,7 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
             if progress.error == nil {
                 do throws(SnapshotError) {
                     for chunk in chunks { try sink.write(chunk) }
-                    progress.unsyncedBytes += size
-                    if fsync && progress.unsyncedBytes >= SnapshotWriteProgress.syncEvery {
-                        progress.unsyncedBytes = 0
-                        guard fdatasync(sink.fd) == 0 else {
-                            throw SnapshotError.io(path: sink.path, operation: "fdatasync", errno: errno)
-                        }
-                    }
+                    if fsync { try progress.wroteChunk(size, fd: sink.fd, path: sink.path) }
                 } catch {
                     progress.error = error
                 }
