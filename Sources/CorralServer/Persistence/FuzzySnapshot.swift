@@ -77,8 +77,10 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
     let logger: Logger
     /// Loop time spent encoding per slice before the loop serves clients again: a request that
     /// arrives during a slice waits at most this long (a write, whose commit comes back to the
-    /// loop, at most twice). About 100 nodes of small data per slice.
-    var sliceBudgetNanoseconds: Int64 = 150_000
+    /// loop, at most twice). About 70 nodes of small data per slice.
+    var sliceBudgetNanoseconds: Int64 = 100_000
+    /// Time between slices.
+    var sliceGapNanoseconds: Int64 = 100_000
     var maxBytesInFlight = 4 << 20
     private var job: Job?
     private var treeProvider: (() -> DataTree)?
@@ -166,8 +168,9 @@ final class FuzzySnapshotTaker: @unchecked Sendable {
               current.bytesInFlight < maxBytesInFlight else { return }
         current.sliceScheduled = true
         job = current
-        // Any delay in the future makes the loop poll its sockets (and run queued commits) first.
-        loop.scheduleTask(in: .microseconds(20)) { self.slice() }
+        // The pause makes the loop poll its sockets and run queued commits first, and leaves the
+        // other threads (log, snapshot writes) CPU time on a small machine: about half the loop.
+        loop.scheduleTask(in: .nanoseconds(sliceGapNanoseconds)) { self.slice() }
     }
 
     private func handOverChunks() {
