@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Snapshot latency: client p99 and server RSS during a 1M-znode snapshot, Apache ZooKeeper vs Corral, same run.
+# Usage: Benchmarks/snapshot-latency/run.sh [--json] [--timeline] [--nodes N] [--repeats N] ...
+# Corral comes from $CORRAL_BIN (default: <repo>/.build/release/corral). See README.md.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+export CORRAL_BIN="${CORRAL_BIN:-$repo/.build/release/corral}"
+if [[ ! -x "$CORRAL_BIN" ]]; then
+    echo "Corral binary not found at $CORRAL_BIN." >&2
+    echo "Build it first:  (cd $repo && swift build -c release)" >&2
+    echo "or point CORRAL_BIN at a corral binary (a debug build's numbers are not meaningful)." >&2
+    exit 1
+fi
+exec python3 "$here/bench.py" "$@"
