@@ -51,6 +51,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "CorralClient",
+            dependencies: ["ZooKeeperProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
         .executableTarget(
             name: "corral",
             dependencies: [
@@ -63,6 +67,7 @@ let package = Package(
             name: "ZooKeeperProtocolTests", dependencies: ["ZooKeeperProtocol"],
             exclude: ["Golden", "Capture"], swiftSettings: strict),
         .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore"], swiftSettings: strict),
+        .testTarget(name: "CorralClientTests", dependencies: ["CorralClient"], swiftSettings: strict),
         .testTarget(
             name: "CorralStorageTests",
             dependencies: ["CorralStorage", "CorralCore", "ZooKeeperProtocol", .product(name: "NIOCore", package: "swift-nio")],
