@@ -1,3 +1,5 @@
+import CorralStorage
+
 /// Text conversions that reproduce how Apache's Java code prints values, so four-letter-word
 /// output is byte-identical to Apache's for the same values.
 public enum JavaFormat {
@@ -27,14 +29,7 @@ public enum JavaFormat {
     /// Java `Date.toString()` for a wall-clock time in UTC: `EEE MMM dd HH:mm:ss zzz yyyy`, e.g.
     /// `Sat Nov 28 00:19:58 UTC 2026`. `zoneName` is printed as the zone (the time is always UTC).
     public static func date(epochMilliseconds: Int64, zoneName: String = "UTC") -> String {
-        let seconds = floorDivide(epochMilliseconds, 1000)
-        let days = floorDivide(seconds, 86_400)
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
-        let weekday = Int((days % 7 + 11) % 7)  // 1970-01-01 was a Thursday (index 4)
-        let time = [secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60].map(twoDigits)
-        return "\(weekdays[weekday]) \(months[month - 1]) \(twoDigits(Int64(day))) "
-            + time.joined(separator: ":") + " \(zoneName) \(year)"
+        JavaDateText.dateToString(epochMilliseconds, in: .fixed(name: zoneName, offsetSeconds: 0))
     }
 
     /// Java `InetSocketAddress.toString()` for a resolved address without a known host name:
@@ -54,32 +49,6 @@ public enum JavaFormat {
     }
 
     // MARK: - Helpers
-
-    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
-                                 "Oct", "Nov", "Dec"]
-
-    private static func twoDigits(_ value: Int64) -> String {
-        value < 10 ? "0\(value)" : "\(value)"
-    }
-
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-        let quotient = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
-    }
-
-    /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
-    private static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int, day: Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = Int(dayOfYear - (153 * mp + 2) / 5 + 1)
-        let month = Int(mp < 10 ? mp + 3 : mp - 9)
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 
     /// The shortest round-tripping significant digits of a positive finite double and the
     /// decimal exponent of the first digit (value = 0.d1d2... * 10^(exponent+1)).
