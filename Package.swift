@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "ZooKeeperProtocol", targets: ["ZooKeeperProtocol"]),
         .library(name: "CorralCore", targets: ["CorralCore"]),
         .library(name: "CorralServer", targets: ["CorralServer"]),
+        .library(name: "CorralClient", targets: ["CorralClient"]),
+        .library(name: "CorralRecipes", targets: ["CorralRecipes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -53,12 +55,38 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "CorralClient",
-            dependencies: ["ZooKeeperProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "ZooKeeperProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict),
+        .target(name: "CorralRecipes", dependencies: ["CorralClient", "ZooKeeperProtocol"], swiftSettings: strict),
+        .target(
+            name: "CorralCLI",
+            dependencies: ["CorralClient", "ZooKeeperProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
+        .target(
+            name: "CorralBench",
+            dependencies: [
+                "CorralClient", "ZooKeeperProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        /// Starts servers for tests: an in-process Corral, or Apache ZooKeeper 3.8 from Debian as a child process.
+        .target(
+            name: "CorralTestSupport",
+            dependencies: [
+                "CorralServer", "CorralClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/CorralTestSupport", swiftSettings: strict),
         .executableTarget(
             name: "corral",
             dependencies: [
-                "CorralServer", "CorralStorage", "CorralCore",
+                "CorralServer", "CorralStorage", "CorralCore", "CorralCLI", "CorralBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,7 +95,16 @@ let package = Package(
             name: "ZooKeeperProtocolTests", dependencies: ["ZooKeeperProtocol"],
             exclude: ["Golden", "Capture"], swiftSettings: strict),
         .testTarget(name: "CorralCoreTests", dependencies: ["CorralCore"], swiftSettings: strict),
-        .testTarget(name: "CorralClientTests", dependencies: ["CorralClient"], swiftSettings: strict),
+        .testTarget(
+            name: "CorralClientTests", dependencies: ["CorralClient", "CorralTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "CorralRecipesTests", dependencies: ["CorralRecipes", "CorralClient", "CorralTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CorralCLITests", dependencies: ["CorralCLI", "CorralClient", "CorralTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CorralBenchTests", dependencies: ["CorralBench", "CorralTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CorralStorageTests",
             dependencies: ["CorralStorage", "CorralCore", "ZooKeeperProtocol", .product(name: "NIOCore", package: "swift-nio")],

@@ -12,7 +12,7 @@ struct Corral: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corral",
         abstract: "A ZooKeeper-compatible coordination service.",
-        subcommands: [Server.self, SnapshotTool.self, TxnLogTool.self, PurgeTool.self])
+        subcommands: [Server.self, CLICommand.self, BenchCommand.self, SnapshotTool.self, TxnLogTool.self, PurgeTool.self])
 }
 
 struct Server: AsyncParsableCommand {

@@ -1,0 +1,1 @@
+// `corral cli`: zkCli's commands (in progress, issue 4).

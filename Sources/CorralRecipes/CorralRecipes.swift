@@ -1,0 +1,1 @@
+// Coordination recipes built on CorralClient (in progress, issue 4).
