@@ -59,6 +59,7 @@ let package = Package(
                 "ZooKeeperProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strict),
         .target(name: "CorralRecipes", dependencies: ["CorralClient", "ZooKeeperProtocol"], swiftSettings: strict),

@@ -35,6 +35,7 @@ run_suite() {
 run_suite "swift test" swift test
 run_suite "bad input (fuzz)" Tests/Conformance/badinput/run.sh --corral "$CORRAL_BIN"
 run_suite "Apache Java and C CLI sessions" Tests/Conformance/cli/run.sh
+run_suite "corral cli vs Apache zkCli transcripts" Tests/Conformance/cli/run.sh --corral-cli
 run_suite "kazoo test suite" Tests/Conformance/kazoo/run.sh --corral "$CORRAL_BIN"
 run_suite "kill -9 crash recovery" Tests/Conformance/crash/run.sh --corral "$CORRAL_BIN"
 run_suite "full disk" Tests/Conformance/diskfull/run.sh --corral "$CORRAL_BIN"

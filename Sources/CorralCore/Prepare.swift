@@ -45,7 +45,7 @@ extension ServerCore {
         let savepoint = pending.savepoint
         var subs: [SubTxn] = []
         var failed = false
-        for op in ops {
+        for op in ops.map(Self.asApacheDecodesIt) {
             if failed {
                 subs.append(SubTxn(type: .error, body: .error(.runtimeInconsistency)))
                 continue
@@ -60,6 +60,17 @@ extension ServerCore {
             }
         }
         return .multi(subs)
+    }
+
+    /// Apache decodes a multi's create, create2 and createContainer ops alike (`Op.create(path, data,
+    /// acl, flags)`), so the op's type comes from its flags: createContainer for the container flag,
+    /// create otherwise. A create2 inside a multi is therefore logged as a create and answered with a
+    /// CreateResult without Stat.
+    static func asApacheDecodesIt(_ op: MultiOp) -> MultiOp {
+        guard case .create(let code, let c) = op, code == .create || code == .create2 || code == .createContainer else {
+            return op
+        }
+        return .create(op: c.flags == CreateMode.container.rawValue ? .createContainer : .create, c)
     }
 
     /// Prepares one op against tree + pending changes and records its pending change.

@@ -40,6 +40,18 @@ import ZooKeeperProtocol
         #expect(h.events(w) == [.event(.nodeChildrenChanged, "/m", zxid: 4)])
     }
 
+    /// Apache decodes create, create2 and createContainer ops of a multi alike; the type follows
+    /// the flags: a create2 answers a plain CreateResult (no Stat) and is logged as a create.
+    @Test func create2InsideMultiIsAPlainCreate() {
+        var h = Harness()
+        let c = h.session()
+        let r = h.send(c, .multi([Self.op("/x", "1", .persistent, .create2), Self.op("/y", "2", .container, .create2)]))
+        #expect(r == ok(.multi([.create(path: "/x"), .create2(path: "/y", stat: S("cz=2 mz=2 pz=2 v=0 cv=0 av=0 eo=0 dl=1 nc=0"))]),
+                        zxid: 2))
+        guard case .multi(let subs) = h.logged.last?.body else { Issue.record("not a multi"); return }
+        #expect(subs.map(\.type) == [.create, .createContainer])
+    }
+
     @Test func failedMultiAnswersPerOpAndAppliesNothing() {
         var h = Harness()
         let c = h.session()

@@ -114,6 +114,7 @@ public final class CorralServerProcess: TestServer, @unchecked Sendable {
         var options = ServerOptions()
         options.host = "127.0.0.1"
         options.port = port ?? 0
+        options.core.extendedTypesEnabled = true  // as the Apache test config
         var storage = StorageOptions(dataDir: dir)
         storage.log.forceSync = false
         options.storage = storage

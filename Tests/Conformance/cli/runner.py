@@ -196,7 +196,9 @@ def sort_java_list(line):
     return "[" + ", ".join(sorted(m.group(1).split(", "))) + "]"
 
 
-def run_java(port, commands, timeout):
+def run_java(port, commands, timeout, corral_cli=None):
+    """zkCli session; with corral_cli (path of the corral binary) `corral cli` stands in for
+    Apache's ZooKeeperMain and must print the same."""
     stdin_lines = []
     for i, c in enumerate(commands):
         stdin_lines.append(c)
@@ -205,6 +207,8 @@ def run_java(port, commands, timeout):
     cmd = [JAVA] + JVM_FLAGS + ["-cp", ZK_CLIENT_CP,
                                 "org.apache.zookeeper.ZooKeeperMain",
                                 "-server", "127.0.0.1:%d" % port]
+    if corral_cli:
+        cmd = [corral_cli, "cli", "-server", "127.0.0.1:%d" % port]
     try:
         p = subprocess.run(cmd, input="\n".join(stdin_lines) + "\n", text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -440,7 +444,8 @@ def run_case(args, name, path):
         for idx, (kind, commands) in enumerate(parse_script(path)):
             transcript.append("### session %d (%s)" % (idx + 1, kind))
             if kind == "java":
-                transcript.extend(run_java(server.port, commands, args.client_timeout))
+                transcript.extend(run_java(server.port, commands, args.client_timeout,
+                                           args.corral_bin if args.corral_cli else None))
             else:
                 transcript.extend(run_c(server.port, commands, args.client_timeout))
             if server.proc.poll() is not None:
@@ -469,6 +474,8 @@ def run_case(args, name, path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--apache", action="store_true")
+    ap.add_argument("--corral-cli", action="store_true",
+                    help="run the @java sessions with `corral cli` instead of Apache's zkCli")
     ap.add_argument("--corral-bin", default=os.environ.get(
         "CORRAL_BIN", os.path.join(REPO, ".build", "debug", "corral")))
     ap.add_argument("--record", action="store_true")
@@ -483,7 +490,10 @@ def main():
         print("--record only makes sense with --apache (expected output comes from Apache)",
               file=sys.stderr)
         return 2
-    if not args.apache and not os.access(args.corral_bin, os.X_OK):
+    if args.record and args.corral_cli:
+        print("--record takes transcripts from Apache's zkCli; drop --corral-cli", file=sys.stderr)
+        return 2
+    if (not args.apache or args.corral_cli) and not os.access(args.corral_bin, os.X_OK):
         print("corral binary not found: %s (set CORRAL_BIN or use --apache)" % args.corral_bin,
               file=sys.stderr)
         return 2

@@ -1,1 +1,0 @@
-// `corral cli`: zkCli's commands (in progress, issue 4).
