@@ -140,4 +140,26 @@ import ZooKeeperProtocol
             #expect(KeeperError(.noWatcher, path: "/x").description == "KeeperErrorCode = No such watcher for /x")
         }
     }
+
+    /// addWatch for the default watcher, the config node and reconfig (refused on a standalone
+    /// server without reconfigEnabled: ReconfigDisabled, from both servers).
+    @Test(arguments: ServerKind.available)
+    func addWatchConfigAndReconfig(_ kind: ServerKind) async throws {
+        try await withTestServer(kind) { server in
+            let zk = try await Self.connect(server)
+            let other = try await Self.connect(server)
+            defer { Task { await zk.close(); await other.close() } }
+            var events = zk.events().makeAsyncIterator()
+            try await zk.addWatch("/aw", mode: .persistentRecursive)
+            try await other.create("/aw")
+            try await other.create("/aw/x")
+            #expect(await events.next() == Self.event(.nodeCreated, "/aw"))
+            #expect(await events.next() == Self.event(.nodeCreated, "/aw/x"))
+            let (config, stat) = try await zk.getConfig()
+            #expect(stat.czxid == 0 && (config ?? []).isEmpty == (stat.dataLength == 0))
+            await #expect(throws: KeeperError(.reconfigDisabled)) {
+                try await zk.reconfig(joining: "server.2=127.0.0.1:2888:3888", leaving: nil, newMembers: nil)
+            }
+        }
+    }
 }
