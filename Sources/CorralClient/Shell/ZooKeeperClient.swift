@@ -31,6 +31,9 @@ public struct ClientConfiguration: Sendable {
 /// in FIFO order; a reply out of order drops the connection. Memory is bounded: at most
 /// `maxInFlight` requests are on the wire; more callers wait.
 ///
+/// The session lives until `close()`, expiry or an authentication failure; a client that is merely
+/// dropped keeps its session (and its timers) alive, like Apache's — call `close()`.
+///
 /// All mutable state is confined to one NIO event loop; the public getters read a snapshot.
 public final class ZooKeeperClient: @unchecked Sendable {
     let loop: EventLoop
