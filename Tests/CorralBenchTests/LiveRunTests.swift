@@ -21,12 +21,12 @@ import ZooKeeperProtocol
         o.nodes = 20
         o.payload = 10
         o.mix = Self.mix
-        o.timeoutMs = 10_000
+        o.timeoutMs = 30_000
         return o
     }
 
     func admin(_ server: any TestServer) async throws -> AdminSession {
-        try await AdminSession.connect(to: ServerAddress(host: "127.0.0.1", port: server.port), timeoutMs: 10_000)
+        try await AdminSession.connect(to: ServerAddress(host: "127.0.0.1", port: server.port), timeoutMs: 30_000)  // no pings: survive a stalled test run
     }
 
     func children(_ admin: AdminSession, _ path: String) async throws -> [String]? {

@@ -1,4 +1,5 @@
 import CorralServer
+import Dispatch
 import Foundation
 import Logging
 import NIOCore
@@ -185,7 +186,9 @@ public final class ApacheServer: TestServer, @unchecked Sendable {
         try process.run()
         let server = ApacheServer(port: port, dataDir: dir, ownsDataDir: dataDir == nil, process: process, workDir: work)
         for _ in 0..<300 {
-            if fourLetterWord("srvr", port: port)?.contains("Mode: standalone") == true { return server }
+            if await offThePool({ fourLetterWord("srvr", port: port) })?.contains("Mode: standalone") == true {
+                return server
+            }
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -197,10 +200,31 @@ public final class ApacheServer: TestServer, @unchecked Sendable {
         let first = lock.withLock { () -> Bool in defer { stopped = true }; return !stopped }
         guard first else { return }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        await waitForExit(process)
         if ownsDataDir { try? FileManager.default.removeItem(atPath: dataDir) }
         try? FileManager.default.removeItem(atPath: workDir)
     }
+}
+
+/// Runs a blocking call (a socket read, a process wait) on a Dispatch thread, so it does not hold
+/// one of the few threads of Swift's cooperative pool that every other test needs (2 on a 2-core
+/// machine: two blocked tests would stall the whole run).
+public func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: body()) }
+    }
+}
+
+/// `process.waitUntilExit()` without blocking the cooperative pool.
+public func waitForExit(_ process: Process) async {
+    let box = UncheckedSendable(process)
+    await offThePool { box.value.waitUntilExit() }
+}
+
+/// Carries a non-Sendable reference into a `@Sendable` closure whose caller waits for it.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Sends a four-letter word to 127.0.0.1:`port` and returns the whole answer (nil when nothing
