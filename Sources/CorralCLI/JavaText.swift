@@ -1,3 +1,4 @@
+import CorralClient
 import ZooKeeperProtocol
 
 #if canImport(Glibc)
@@ -9,50 +10,7 @@ import Darwin
 /// Text exactly as Apache 3.8's Java client and zkCli produce it.
 public enum JavaText {
     /// `KeeperException.getCodeMessage`.
-    public static func codeMessage(_ code: ErrorCode) -> String {
-        switch code {
-        case .ok: return "ok"
-        case .systemError: return "SystemError"
-        case .runtimeInconsistency: return "RuntimeInconsistency"
-        case .dataInconsistency: return "DataInconsistency"
-        case .connectionLoss: return "ConnectionLoss"
-        case .marshallingError: return "MarshallingError"
-        case .newConfigNoQuorum: return "NewConfigNoQuorum"
-        case .reconfigInProgress: return "ReconfigInProgress"
-        case .unimplemented: return "Unimplemented"
-        case .operationTimeout: return "OperationTimeout"
-        case .badArguments: return "BadArguments"
-        case .apiError: return "APIError"
-        case .noNode: return "NoNode"
-        case .noAuth: return "NoAuth"
-        case .badVersion: return "BadVersion"
-        case .noChildrenForEphemerals: return "NoChildrenForEphemerals"
-        case .nodeExists: return "NodeExists"
-        case .invalidACL: return "InvalidACL"
-        case .authFailed: return "AuthFailed"
-        case .notEmpty: return "Directory not empty"
-        case .sessionExpired: return "Session expired"
-        case .invalidCallback: return "Invalid callback"
-        case .sessionMoved: return "Session moved"
-        case .notReadOnly: return "Not a read-only call"
-        case .ephemeralOnLocalSession: return "Ephemeral node on local session"
-        case .noWatcher: return "No such watcher"
-        case .reconfigDisabled: return "Reconfig is disabled"
-        case .sessionClosedRequireSaslAuth: return "Session closed because client failed to authenticate"
-        case .quotaExceeded: return "Quota has exceeded"
-        case .throttledOp: return "Op throttled due to high load"
-        case .unknownSession, .requestTimeout: return "Unknown error \(javaCodeName(code))"
-        }
-    }
-
-    /// The Java enum constant name, as `Code.toString()` gives it (only needed for "Unknown error").
-    static func javaCodeName(_ code: ErrorCode) -> String {
-        switch code {
-        case .unknownSession: return "UNKNOWNSESSION"
-        case .requestTimeout: return "REQUESTTIMEOUT"
-        default: return "\(code)".uppercased()
-        }
-    }
+    public static func codeMessage(_ code: ErrorCode) -> String { KeeperError.codeName(code) }
 
     /// `CliWrapperException.getMessage(KeeperException)`: zkCli's wording of a failed operation.
     public static func cliMessage(_ error: ShellKeeperError) -> String {
@@ -78,33 +36,10 @@ public enum JavaText {
     }
 
     /// `Watcher.Event.KeeperState` constant names.
-    public static func stateName(_ state: KeeperState) -> String {
-        switch state {
-        case .unknown: return "Unknown"
-        case .disconnected: return "Disconnected"
-        case .noSyncConnected: return "NoSyncConnected"
-        case .syncConnected: return "SyncConnected"
-        case .authFailed: return "AuthFailed"
-        case .connectedReadOnly: return "ConnectedReadOnly"
-        case .saslAuthenticated: return "SaslAuthenticated"
-        case .expired: return "Expired"
-        case .closed: return "Closed"
-        }
-    }
+    public static func stateName(_ state: KeeperState) -> String { state.apacheName }
 
     /// `Watcher.Event.EventType` constant names.
-    public static func eventName(_ type: EventType) -> String {
-        switch type {
-        case .none: return "None"
-        case .nodeCreated: return "NodeCreated"
-        case .nodeDeleted: return "NodeDeleted"
-        case .nodeDataChanged: return "NodeDataChanged"
-        case .nodeChildrenChanged: return "NodeChildrenChanged"
-        case .dataWatchRemoved: return "DataWatchRemoved"
-        case .childWatchRemoved: return "ChildWatchRemoved"
-        case .persistentWatchRemoved: return "PersistentWatchRemoved"
-        }
-    }
+    public static func eventName(_ type: EventType) -> String { type.apacheName }
 
     /// `Long.toHexString`: two's complement for negative values.
     public static func hex(_ value: Int64) -> String { String(UInt64(bitPattern: value), radix: 16) }
@@ -147,21 +82,7 @@ public enum JavaText {
     }
 
     /// `ToStringOutputArchive.escapeString` without the leading quote.
-    static func juteEscape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\0": out += "%00"
-            case "\n": out += "%0A"
-            case "\r": out += "%0D"
-            case ",": out += "%2C"
-            case "}": out += "%7D"
-            case "%": out += "%25"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func juteEscape(_ s: String) -> String { JuteText.escape(s) }
 
     /// `AbstractCollection.toString()`: "[a, b]".
     public static func list(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }

@@ -135,16 +135,16 @@ extension ZooKeeperClient {
         }
     }
 
+    /// The request an op makes on its own: a multi op's request, but getChildren2 and getData
+    /// for the reads (so results carry a Stat as the multiRead ones do).
     private func singleRequest(_ op: Op) -> Request {
-        switch op {
-        case .create(let path, let data, let acl, let mode, let ttl):
-            let (code, request) = createRequest(path, data: data, acl: acl, mode: mode, ttl: ttl)
-            return .create(op: code, request)
-        case .delete(let path, let version): return .delete(path: serverPath(path), version: version)
-        case .setData(let path, let data, let version): return .setData(path: serverPath(path), data: data, version: version)
-        case .check(let path, let version): return .check(path: serverPath(path), version: version)
-        case .getChildren(let path): return .getChildren(op: .getChildren2, path: serverPath(path), watch: false)
-        case .getData(let path): return .getData(path: serverPath(path), watch: false)
+        switch multiOp(op) {
+        case .create(let code, let request): return .create(op: code, request)
+        case .delete(let path, let version): return .delete(path: path, version: version)
+        case .setData(let path, let data, let version): return .setData(path: path, data: data, version: version)
+        case .check(let path, let version): return .check(path: path, version: version)
+        case .getChildren(let path): return .getChildren(op: .getChildren2, path: path, watch: false)
+        case .getData(let path): return .getData(path: path, watch: false)
         }
     }
 

@@ -1,3 +1,4 @@
+import ZooKeeperProtocol
 /// Text conversions that reproduce, bit for bit, what Apache ZooKeeper's Java tools print for a
 /// value: Java's UTF-8 decoder, `Long.toHexString`, `String.format("%#016x")`, the jute
 /// `ToStringOutputArchive` escapes, `String.hashCode`, `Base64` and Jackson's JSON string quoting.
@@ -83,22 +84,7 @@ public enum JavaText {
 
     /// jute `ToStringOutputArchive.escapeString`: "'" then the string with NUL, LF, CR, ',', '}'
     /// and '%' written as "%00", "%0A", "%0D", "%2C", "%7D", "%25".
-    public static func juteEscape(_ s: String) -> String {
-        var out = "'"
-        out.reserveCapacity(s.utf8.count + 1)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\0": out += "%00"
-            case "\n": out += "%0A"
-            case "\r": out += "%0D"
-            case ",": out += "%2C"
-            case "}": out += "%7D"
-            case "%": out += "%25"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    public static func juteEscape(_ s: String) -> String { "'" + JuteText.escape(s) }
 
     /// `java.util.Base64.getEncoder().encodeToString(bytes)`: standard alphabet, '=' padding.
     public static func base64(_ bytes: [UInt8]) -> String {
