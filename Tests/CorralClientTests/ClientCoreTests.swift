@@ -248,4 +248,24 @@ import ZooKeeperProtocol
         #expect(records.count == 1 && records[0].isVersion2)
         #expect(records[0].persistentWatches == ["/chroot/a"] && records[0].persistentRecursiveWatches == ["/chroot/"])
     }
+
+    /// A session no server has answered for 4/3 of its timeout is expired by the client itself
+    /// (Apache 3.9): the servers have expired it, and one behind the client's zxid never answers.
+    @Test func expiresLocallyAfterFourThirdsOfTheTimeoutWithoutAnAnswer() {
+        var core = Self.connected()
+        core.submit(.sync(path: "/"), registration: nil, token: 1, now: 2)
+        _ = Self.takeFrames(&core)
+        core.connectionLost(now: 1000)
+        core.effects = []
+        for now in stride(from: Int64(1000), to: 12_001, by: 500) {
+            core.tick(now: now)
+            if case .openConnection = core.effects.last { core.connectionOpened(now: now); core.connectionLost(now: now + 1) }
+        }
+        #expect(core.publicState == .disconnected)
+        core.effects = []
+        core.tick(now: 12_001)  // 4/3 x 9000 ms after the last frame (at 1)
+        #expect(core.publicState == .expired)
+        let states = core.effects.compactMap { if case .state(let s) = $0 { return s } else { return nil } }
+        #expect(states == [.expired])
+    }
 }

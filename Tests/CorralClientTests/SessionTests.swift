@@ -121,6 +121,27 @@ import ZooKeeperProtocol
         }
     }
 
+    /// A server that never knew the session (a fresh data directory) answers the reconnect with an
+    /// expired session: the client says so once and fails what was queued meanwhile.
+    @Test(arguments: ServerKind.available)
+    func aServerThatNeverKnewTheSessionExpiresIt(_ kind: ServerKind) async throws {
+        let first = try await startTestServer(kind)
+        let port = first.port
+        var configuration = ClientConfiguration()
+        configuration.sessionTimeout = .seconds(10)
+        let zk = try await ZooKeeperClient.connect(first.hostPort, configuration: configuration)
+        var states = zk.stateChanges().makeAsyncIterator()
+        #expect(await states.next() == .connected)
+        await first.stop()
+        #expect(await states.next() == .disconnected)
+        let queued = Task { () async throws(KeeperError) -> Stat? in try await zk.exists("/") }
+        let second = try await startTestServer(kind, port: port)
+        defer { Task { await second.stop() } }
+        #expect(await states.next() == .expired)
+        #expect(await states.next() == nil)
+        await #expect(throws: KeeperError(.sessionExpired, path: "/")) { try await queued.value }
+    }
+
     @Test func refusesBadConnectStringsAndUnreachableServers() async throws {
         await #expect(throws: KeeperError(.badArguments, message: "Invalid path string \"/a/\"")) {
             try await ZooKeeperClient.connect("127.0.0.1:2181/a/")

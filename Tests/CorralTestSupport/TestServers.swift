@@ -116,6 +116,7 @@ public final class CorralServerProcess: TestServer, @unchecked Sendable {
         options.host = "127.0.0.1"
         options.port = port ?? 0
         options.core.extendedTypesEnabled = true  // as the Apache test config
+        options.fourLetterWordWhitelist = .all    // 4lw.commands.whitelist=*, as the Apache test config
         var storage = StorageOptions(dataDir: dir)
         storage.log.forceSync = false
         options.storage = storage
@@ -222,9 +223,9 @@ public func waitForExit(_ process: Process) async {
 }
 
 /// Carries a non-Sendable reference into a `@Sendable` closure whose caller waits for it.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
 }
 
 /// Sends a four-letter word to 127.0.0.1:`port` and returns the whole answer (nil when nothing

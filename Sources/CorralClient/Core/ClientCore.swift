@@ -105,6 +105,8 @@ struct ClientCore<Token> {
     /// Apache: readTimeout = 2/3 of the timeout; a ping after idle sending for half of it.
     private var readTimeout: Int64 { timeout * 2 / 3 }
     private var connectTimeout: Int64 { max(1, timeout / Int64(settings.hostCount)) }
+    /// Apache's expirationTimeout: 4/3 of the timeout without hearing from any server.
+    private var expirationTimeout: Int64 { timeout * 4 / 3 }
 
     // MARK: inputs
 
@@ -117,6 +119,7 @@ struct ClientCore<Token> {
     /// Starts the first connection attempt.
     mutating func start(now: Int64) {
         phase = .waiting(retryAt: now)
+        lastReceive = now
         tick(now: now)
     }
 
@@ -187,7 +190,6 @@ struct ClientCore<Token> {
         connect.encode(into: &outbound)
         outbound.setInteger(Int32(outbound.writerIndex - lengthIndex - 4), at: lengthIndex)
         lastSend = now
-        lastReceive = now
     }
 
     /// The connection attempt failed or the connection was lost.
@@ -224,6 +226,15 @@ struct ClientCore<Token> {
     /// Timers: start due connection attempts, abandon slow ones, ping when idle, drop a connection
     /// the server has been silent on for too long.
     mutating func tick(now: Int64) {
+        if sessionId != 0, !publicState.isTerminal, phase != .connected, phase != .closing,
+           now - lastReceive >= expirationTimeout {
+            // Apache 3.9's client: no server has answered for 4/3 of the session timeout, so every
+            // server has expired the session (a server behind the client's zxid refuses it without
+            // an answer, so waiting longer would wait forever).
+            enterTerminal(.expired)
+            effects.append(.closeConnection)
+            return
+        }
         switch phase {
         case .waiting(let retryAt) where now >= retryAt:
             phase = .connecting(since: now, handshakeSent: false)
