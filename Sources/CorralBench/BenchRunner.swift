@@ -59,27 +59,53 @@ private struct Run {
         payload = [UInt8](repeating: UInt8(ascii: "x"), count: configuration.payloadBytes)
     }
 
+    /// Setup and cleanup each use their own short admin session (one kept idle through the whole
+    /// measurement would expire in runs longer than the session timeout). A cleanup that fails is
+    /// logged; it never discards a measured report.
     func execute() async throws -> BenchReport {
-        let admin = try await AdminSession.connect(to: configuration.connectString.servers[0], group: group,
-                                                   timeoutMs: configuration.sessionTimeoutMs)
         // Cleanup never touches a base node this run did not create.
         var mayClean = configuration.cleanup && !configuration.setup
-        do {
-            if configuration.setup {
+        if configuration.setup {
+            let admin = try await connectAdmin()
+            do {
                 try await createBase(admin)
                 mayClean = configuration.cleanup
                 try await createDataNodes(admin)
+                try await admin.close()
+            } catch {
+                if mayClean { await cleanUpLoggingFailure(admin) }
+                try? await admin.close()  // the setup error is the one to report
+                throw error
             }
-            let report = try await measure()
-            if mayClean { try await cleanUp(admin) }
-            try await admin.close()
-            return report
+        }
+        let report: BenchReport
+        do {
+            report = try await measure()
         } catch {
-            if mayClean {
-                do { try await cleanUp(admin) } catch { log("cleanup after the failure failed too: \(error)") }
-            }
-            try? await admin.close()  // the run's error is the one to report
+            if mayClean { await cleanUpLoggingFailure(nil) }
             throw error
+        }
+        if mayClean { await cleanUpLoggingFailure(nil) }
+        return report
+    }
+
+    private func connectAdmin() async throws -> AdminSession {
+        try await AdminSession.connect(to: configuration.connectString.servers[0], group: group,
+                                       timeoutMs: configuration.sessionTimeoutMs)
+    }
+
+    /// Cleans up on `admin`, or on a fresh admin session; a failure is logged, not thrown.
+    private func cleanUpLoggingFailure(_ admin: AdminSession?) async {
+        do {
+            if let admin {
+                try await cleanUp(admin)
+            } else {
+                let fresh = try await connectAdmin()
+                try await cleanUp(fresh)
+                try await fresh.close()
+            }
+        } catch {
+            log("cleanup failed: \(error)")
         }
     }
 

@@ -268,4 +268,28 @@ import ZooKeeperProtocol
         let states = core.effects.compactMap { if case .state(let s) = $0 { return s } else { return nil } }
         #expect(states == [.expired])
     }
+
+    /// addAuth keeps its place behind requests still waiting for room in flight (Apache queues the
+    /// auth packet in order), and close() gives up 2 s after closeSession was written.
+    @Test func authKeepsItsPlaceAndCloseGivesUpAfterTwoSeconds() {
+        var core = Self.connected(maxInFlight: 1)
+        core.submit(.sync(path: "/"), registration: nil, token: 1, now: 2)
+        core.submit(.sync(path: "/"), registration: nil, token: 2, now: 2)
+        core.addAuth(AuthPacket(scheme: "digest", auth: Array("u:p".utf8)), token: 3, now: 2)
+        #expect(Self.takeFrames(&core).map(\.xid) == [1])
+        core.frameReceived(Self.reply(xid: 1) { $0.writeJuteString("/") }, now: 3)
+        #expect(Self.takeFrames(&core).map(\.xid) == [2])
+        core.frameReceived(Self.reply(xid: 2) { $0.writeJuteString("/") }, now: 4)
+        #expect(Self.takeFrames(&core).map(\.xid) == [Xid.auth])
+        core.frameReceived(Self.reply(xid: Xid.auth, zxid: 0), now: 4)
+        #expect(Self.completions(core.effects).map(\.0) == [1, 2, 3])
+        core.effects = []
+        core.close(token: 4, now: 10)
+        #expect(Self.takeFrames(&core).map(\.op) == [OpCode.closeSession.rawValue])
+        core.tick(now: 2009)
+        #expect(core.publicState == .connected)
+        core.tick(now: 2010)
+        #expect(core.publicState == .closed)
+        #expect(Self.completions(core.effects).map(\.0) == [4])
+    }
 }

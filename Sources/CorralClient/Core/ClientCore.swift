@@ -83,6 +83,8 @@ struct ClientCore<Token> {
     private var authInfo: [(packet: AuthPacket, token: Token?)] = []
     /// Completions for the auth replies (xid -4) in flight, in order (nil: a re-sent credential).
     private var authReplies = CircularBuffer<Token?>()
+    /// When closeSession was written; `close` ends the session locally 2 s later without an answer.
+    private var closeSentAt: Int64?
     private var lastSend: Int64 = 0
     private var lastReceive: Int64 = 0
     private var failedAttempts = 0
@@ -143,9 +145,10 @@ struct ClientCore<Token> {
         case .terminal(let state): effects.append(.complete(token, .failure(Self.terminalError(state))))
         case .closing: effects.append(.complete(token, .failure(KeeperError(.sessionExpired))))
         case .connected:
+            // In order with the requests asked before it (some may wait for room in flight).
             authInfo.append((packet, nil))
-            authReplies.append(token)
-            writeFrame(xid: Xid.auth, op: .auth, now: now) { packet.encode(into: &$0) }
+            unsent.append(Queued(request: .auth(packet), token: token, registration: nil))
+            sendQueued(now: now)
         case .waiting, .connecting:
             authInfo.append((packet, token))
         }
@@ -241,6 +244,8 @@ struct ClientCore<Token> {
             effects.append(.openConnection)
         case .connecting(let since, _) where now - since >= connectTimeout:
             effects.append(.closeConnection)
+        case .closing where closeSentAt.map { now - $0 >= 2000 } ?? false:
+            forceClose()
         case .connected, .closing:
             if now - lastReceive >= readTimeout {
                 effects.append(.closeConnection)
@@ -387,6 +392,12 @@ struct ClientCore<Token> {
     private mutating func sendQueued(now: Int64) {
         guard phase == .connected || phase == .closing else { return }
         while sent.count < settings.maxInFlight, let next = unsent.popFirst() {
+            if case .auth(let packet) = next.request {
+                authReplies.append(next.token)
+                writeFrame(xid: Xid.auth, op: .auth, now: now) { packet.encode(into: &$0) }
+                continue
+            }
+            if case .closeSession = next.request { closeSentAt = now }
             let xid = nextXid
             nextXid = nextXid == Int32.max ? 1 : nextXid + 1
             let op = next.request.opCode

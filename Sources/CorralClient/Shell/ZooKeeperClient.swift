@@ -185,17 +185,14 @@ public final class ZooKeeperClient: @unchecked Sendable {
     }
 
     /// Ends the session: sends closeSession after everything already asked and waits for its answer
-    /// (at most 2 s, then the session is ended locally). Idempotent. Afterwards every call throws
-    /// `.sessionExpired`, as Apache's client does after `close()`.
+    /// (at most 2 s after it was sent, or until the connection is found dead; then the session is
+    /// ended locally). Idempotent. Afterwards every call throws `.sessionExpired`, as Apache's client
+    /// does after `close()`.
     public func close() async {
         _ = await withCheckedContinuation { (waiter: Waiter) in
             loop.execute {
                 self.core.close(token: .caller(waiter), now: Self.now())
                 self.drain()
-                self.loop.scheduleTask(in: .seconds(2)) {
-                    self.core.forceClose()
-                    self.drain()
-                }
             }
         }
     }
