@@ -171,7 +171,8 @@ public final class ZooKeeperClient: @unchecked Sendable {
     /// Apache's default watcher: events of watches set with `watch: true` and `addWatch(_:mode:)`,
     /// and session-state events (type `.none`, path nil: SyncConnected, Disconnected, Expired,
     /// Closed, AuthFailed). Each call is a new subscriber seeing events from then on; the stream
-    /// ends after a terminal state's event.
+    /// ends after a terminal state's event. A subscriber buffers what it has not read yet (one-shot
+    /// watches fire once each; persistent ones without bound): read it, or drop it to unsubscribe.
     public func events() -> AsyncStream<WatchedEvent> {
         let (stream, continuation) = AsyncStream<WatchedEvent>.makeStream()
         loop.execute {
