@@ -51,6 +51,37 @@ extension RecipeTests {
             }
         }
 
+        /// Concurrent joins of one instance make one node; a `resign()` while `waitForLeadership()`
+        /// waits makes the wait return nil instead of rejoining, so a resigned participant never leads.
+        @Test(arguments: ServerKind.available)
+        func concurrentJoinsShareANodeAndResignEndsAWait(_ kind: ServerKind) async throws {
+            let server = try SharedServers.server(kind)
+            let path = uniquePath("election-reentrant")
+            try await withClients(2, server) { clients in
+                let first = try LeaderElection(client: clients[0], path: path, participantId: "first")
+                let second = try LeaderElection(client: clients[1], path: path, participantId: "second")
+                let term = try #require(try await first.waitForLeadership())
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<5 { group.addTask { try await second.join() } }
+                    try await group.waitForAll()
+                }
+                #expect(try await first.participants().map(\.id) == ["first", "second"])
+                let secondNode = try #require(await second.nodePath)
+
+                try await second.resign()
+                let waiting = Task { try await second.waitForLeadership() }
+                try await eventually { try await first.participants().count == 2 }
+                let waitingNode = try #require(try await first.participants().last?.nodePath)
+                #expect(waitingNode != secondNode)
+                try await second.resign()   // while it waits
+                try await first.resign()
+                #expect(await term.lost() == .resigned)
+                #expect(try await waiting.value == nil)
+                #expect(await second.isLeader == false)
+                #expect(try await first.participants().isEmpty)
+            }
+        }
+
         /// A leader whose node someone else deletes learns it (`.nodeDeleted`) and rejoins at the end.
         @Test(arguments: ServerKind.available)
         func deletedLeaderNodeEndsTheTerm(_ kind: ServerKind) async throws {

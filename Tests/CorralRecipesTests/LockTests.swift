@@ -152,6 +152,11 @@ extension RecipeTests {
                                                           mode: .ephemeralSequential, retry: .standard,
                                                           afterLostCreate: true)
                 #expect(try await zk.getChildren(lockPath).children.sorted() == [adopted, fresh].sorted())
+                // The guaranteed delete after a failed call removes exactly the nodes with its prefix.
+                #expect(try await deleteProtectedNodes(client: zk, parent: lockPath, name: name, retry: .standard) == 1)
+                #expect(try await zk.getChildren(lockPath).children == [fresh])
+                #expect(try await deleteProtectedNodes(client: zk, parent: lockPath + "-none", name: name,
+                                                       retry: .standard) == 0)
             }
         }
 
@@ -227,6 +232,10 @@ extension RecipeTests {
                 let holder = try SimpleLock(client: clients[0], path: lockPath)
                 let waiter = try SimpleLock(client: clients[1], path: lockPath)
                 #expect(try await holder.acquire())
+                // Another instance on the holder's own client (same session) does not get it either.
+                let sibling = try SimpleLock(client: clients[0], path: lockPath)
+                #expect(try await sibling.acquire(timeout: .zero) == false)
+                #expect(await sibling.isHeld == false)
                 #expect(try await waiter.acquire(timeout: .milliseconds(100)) == false)
                 let waiting = Task { try await waiter.acquire() }
                 await clients[0].close()

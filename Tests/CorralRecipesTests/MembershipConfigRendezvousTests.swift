@@ -18,12 +18,12 @@ extension RecipeTests {
                 var changes = observer.changes().makeAsyncIterator()
                 #expect(try await changes.next() == [])
                 let ids = (1...Self.clients).map { String(format: "m%02d", $0) }
+                let joined = try zip(ids, clients.dropFirst()).map { id, client in
+                    try GroupMember(client: client, groupPath: path, memberId: id, payload: Array(id.utf8))
+                }
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for (id, client) in zip(ids, clients.dropFirst()) {
-                        group.addTask {
-                            try await GroupMember(client: client, groupPath: path, memberId: id,
-                                                  payload: Array(id.utf8)).join()
-                        }
+                    for member in joined {
+                        group.addTask { try await member.join() }
                     }
                     try await group.waitForAll()
                 }
@@ -36,9 +36,13 @@ extension RecipeTests {
                 await #expect(throws: RecipeError.memberIdInUse(path: path + "/m01")) {
                     try await GroupMember(client: clients[0], groupPath: path, memberId: "m01").join()
                 }
+                // ... and so is it from another instance on the same session (no adopting its node).
+                let duplicate = try GroupMember(client: clients[4], groupPath: path, memberId: "m04")
+                await #expect(throws: RecipeError.memberIdInUse(path: path + "/m04")) { try await duplicate.join() }
+                #expect(await duplicate.nodePath == nil)
                 for client in clients[1...3] { await client.close() }
-                let leaver = try GroupMember(client: clients[4], groupPath: path, memberId: "m04")
-                try await leaver.join()   // already a member (same session): adopts its node
+                let leaver = joined[3]
+                try await leaver.join()   // already joined: does nothing
                 try await leaver.leave()
                 let remaining = Array(ids.dropFirst(4))
                 while seen != remaining { seen = try #require(try await changes.next()) }

@@ -89,6 +89,11 @@ public actor LeaderElection {
     nonisolated let client: ZooKeeperClient
 
     private var node: String?
+    /// The create of this participant's node while one is under way; every concurrent `join()`
+    /// awaits it, so an instance never makes two nodes.
+    private var joining: Task<String, any Error>?
+    /// Incremented by each `resign()`: a join or wait begun before it does not enter or lead.
+    private var generation = 0
     private var waiting = false
     private var term: LeadershipTerm?
     private var termMonitor: Task<Void, Never>?
@@ -118,40 +123,73 @@ public actor LeaderElection {
     /// Enters the election by creating this participant's node; does nothing if already in it.
     /// Participants that join one after another are elected in that order.
     public func join() async throws {
-        guard node == nil else { return }
-        node = try await contender.enter()
+        _ = try await joinedNode()
+    }
+
+    /// This participant's node, created first if needed. Concurrent callers share one create (the
+    /// actor is re-entrant across it). A `resign()` during the create deletes the new node, and the
+    /// name returned is then already gone.
+    private func joinedNode() async throws -> String {
+        if let node { return node }
+        if let joining { return try await joining.value }
+        let contender = self.contender
+        let task = Task { try await contender.enter() }
+        joining = task
+        let joinGeneration = generation
+        let name: String
+        do {
+            name = try await task.value
+        } catch {
+            if generation == joinGeneration { joining = nil }
+            throw error
+        }
+        if generation == joinGeneration {
+            joining = nil
+            node = name
+        }
+        return name
     }
 
     /// Waits at most `timeout` (nil: forever) until this participant leads, joining first if needed,
     /// and returns the current term (at once if it already leads); nil when the time ran out (the
-    /// participant stays in the election). If this participant's node was deleted while its session
-    /// lives, it joins again (at the end of the line), as Curator's `LeaderLatch` does. Throws
-    /// `KeeperError(.sessionExpired)` once the session is over, `CancellationError` when cancelled.
+    /// participant stays in the election) or when `resign()` was called while it waited (the
+    /// participant stays out). If this participant's node was deleted by someone else while its
+    /// session lives, it joins again (at the end of the line), as Curator's `LeaderLatch` does.
+    /// Throws `KeeperError(.sessionExpired)` once the session is over, `CancellationError` when
+    /// cancelled.
     public func waitForLeadership(timeout: Duration? = nil) async throws -> LeadershipTerm? {
         if let term { return term }
         guard !waiting else { throw RecipeError.alreadyInUse("election \(path)") }
         waiting = true
         defer { waiting = false }
         let deadline = Deadline(timeout: timeout)
+        let waitGeneration = generation
         while true {
-            try await join()
-            guard let node else { continue }
+            let node = try await joinedNode()
+            guard generation == waitGeneration else { return nil }
             do {
                 let outcome = try await contender.awaitTurn(of: node, until: deadline)
-                return outcome.admitted ? beginTerm(node: node) : nil
+                guard generation == waitGeneration, outcome.admitted else { return nil }
+                return beginTerm(node: node)
             } catch RecipeError.ownNodeMissing(_) where !client.sessionIsOver {
-                self.node = nil
+                guard generation == waitGeneration else { return nil }
+                if self.node == node { self.node = nil }
             }
         }
     }
 
-    /// Leaves the election: ends the current term (`.resigned`) and deletes this participant's node.
+    /// Leaves the election: ends the current term (`.resigned`) and deletes this participant's node
+    /// (also one whose create is under way). A `waitForLeadership()` in progress returns nil.
     /// `join()` or `waitForLeadership()` may enter it again later.
     public func resign() async throws {
+        generation += 1
         await endTerm(.resigned)
-        guard let node else { return }
+        let pending = joining
+        joining = nil
+        let node = self.node
         self.node = nil
-        try await contender.leave(node)
+        if let node { try await contender.leave(node) }
+        if let pending, let name = try? await pending.value { try await contender.leave(name) }
     }
 
     /// All participants in election order, leader first (Curator's `getParticipants`).

@@ -12,8 +12,8 @@ import ZooKeeperProtocol
 /// Guarantees: the member is listed from `join()` until `leave()` or until its session ends, and
 /// then disappears at once (ephemeral). Unlike Curator's `PersistentNode`, it does not re-create
 /// itself in a new session: a `ZooKeeperClient` whose session expired is finished, so a new member
-/// must join with a new client. Two live sessions cannot share an id: joining with an id another
-/// session holds throws `RecipeError.memberIdInUse`.
+/// must join with a new client. No two members share an id: joining with an id another session —
+/// or another `GroupMember` on the same client — holds throws `RecipeError.memberIdInUse`.
 ///
 /// Interoperates with: Curator `GroupMember` (members by id with payload) on the same path; kazoo's
 /// `ShallowParty`/`Party` name members `<hex uuid>-<id>` and `<hex uuid>__party__` and appear here as
@@ -57,13 +57,24 @@ public actor GroupMember {
         }
     }
 
-    /// Creates `<group>/<id>`; a NodeExists is ours only if the node is this session's ephemeral
-    /// (a create retried after ConnectionLoss).
+    /// Creates `<group>/<id>`; a NodeExists is ours only if an earlier attempt of this call failed
+    /// with ConnectionLoss (its create may have been applied) and the node is this session's
+    /// ephemeral. Otherwise the id is in use — by another session, or by another `GroupMember` on
+    /// this client.
     private func createNamedMember(_ id: String) async throws {
         let path = RecipePath.child(groupPath, id)
+        var createMayHaveApplied = false
         do {
-            _ = try await retry.run { try await client.create(path, data: payload, mode: .ephemeral) }
+            _ = try await retry.run {
+                do {
+                    return try await client.create(path, data: payload, mode: .ephemeral)
+                } catch let error as KeeperError where error.isRetryable {
+                    createMayHaveApplied = true
+                    throw error
+                }
+            }
         } catch let error as KeeperError where error.code == .nodeExists {
+            guard createMayHaveApplied else { throw RecipeError.memberIdInUse(path: path) }
             let owner = try await retry.run { try await client.exists(path) }?.ephemeralOwner
             guard owner == client.sessionId else { throw RecipeError.memberIdInUse(path: path) }
         } catch let error as KeeperError where error.code == .noNode {

@@ -70,7 +70,21 @@ public struct DistributedSemaphore: Sendable {
             await mutex.releaseAfterFailure()
             throw error
         }
-        try await mutex.release()
+        do {
+            try await mutex.release()
+        } catch {
+            // The lease was taken but the caller gets an error, not the lease: hand it back (and
+            // try once more to free the mutex) from tasks of their own, then report the error.
+            await mutex.releaseAfterFailure()
+            if let lease {
+                do {
+                    try await runDetached { try await lease.release() }
+                } catch {
+                    // Dropped: the error being thrown matters more, and the ephemeral goes with the session.
+                }
+            }
+            throw error
+        }
         return lease
     }
 

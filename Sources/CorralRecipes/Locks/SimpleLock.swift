@@ -11,7 +11,10 @@ import ZooKeeperProtocol
 ///
 /// ConnectionLoss during the create is resolved by the node's owner: if a retry meets NodeExists
 /// and the node's `ephemeralOwner` is this client's session, the lost create was applied and the
-/// lock is held.
+/// lock is held. A NodeExists without an earlier ConnectionLoss in the same attempt is never taken
+/// as ours, so two instances on one client exclude each other. (One ambiguity remains: if another
+/// instance on the same client holds the lock and this instance's create is lost to ConnectionLoss,
+/// the retry cannot tell the two apart; use one instance per path and client.)
 ///
 /// Interoperates with: any client using an ephemeral node as a lock flag on the same path. There is
 /// no Curator or kazoo recipe with this layout (Curator's `InterProcessSemaphoreMutex` is a lease
@@ -68,13 +71,26 @@ public actor SimpleLock {
         }
     }
 
-    /// One attempt to create the lock node; true when this session owns it afterwards.
+    /// One attempt to create the lock node; true when this instance holds it afterwards.
+    ///
+    /// NodeExists means the lock is ours only when an earlier attempt of this call failed with
+    /// ConnectionLoss (that create may have been applied) and the node is this session's ephemeral.
+    /// Without such a failure the node belongs to someone else — possibly another instance on the
+    /// same client, which has the same session id.
     private func tryCreate() async throws -> Bool {
+        var createMayHaveApplied = false
         do {
-            _ = try await retry.run { try await client.create(path, data: data, mode: .ephemeral) }
+            _ = try await retry.run {
+                do {
+                    return try await client.create(path, data: data, mode: .ephemeral)
+                } catch let error as KeeperError where error.isRetryable {
+                    createMayHaveApplied = true
+                    throw error
+                }
+            }
             return true
         } catch let error as KeeperError where error.code == .nodeExists {
-            return try await ownsNode()
+            return createMayHaveApplied ? try await ownsNode() : false
         } catch let error as KeeperError where error.code == .noNode {
             try await client.ensurePath(RecipePath.parent(of: path), retry: retry)
             return try await tryCreate()

@@ -54,6 +54,13 @@ struct ProtectedName: Sendable, Equatable {
 /// does, as long as the session survives (an ephemeral node made by a session that then expired is
 /// gone with it, and the next call fails with SessionExpired).
 ///
+/// If the call fails (any error, cancellation of the retry pause included) after a create that may
+/// have been applied, it deletes every child of `parent` carrying its prefix from a task of its own
+/// before rethrowing (Curator's guaranteed delete), so that no node nobody owns stays behind — a
+/// phantom `lock-` contender would block every other acquirer until the session ends. That delete
+/// is best effort and not awaited; its own failure is dropped (the error thrown is the one that
+/// matters, and an ephemeral goes with its session anyway).
+///
 /// `name` and `afterLostCreate` exist for tests: a call with `afterLostCreate` behaves as if its
 /// first create had been lost to ConnectionLoss.
 func createProtectedNode(client: ZooKeeperClient, parent: String, base: String, data: [UInt8]?,
@@ -62,26 +69,58 @@ func createProtectedNode(client: ZooKeeperClient, parent: String, base: String, 
     let path = RecipePath.child(parent, name.nodeName(base: base))
     var failedAttempts = 0
     var mayAlreadyExist = afterLostCreate
-    while true {
-        let error: KeeperError
-        do {
-            return try await createOrAdopt(client: client, path: path, name: name, data: data, mode: mode,
-                                           lookFirst: mayAlreadyExist)
-        } catch let caught {
-            error = caught
+    var nodeMayExist = afterLostCreate   // sticky: some create of this call may have been applied
+    do {
+        while true {
+            let error: KeeperError
+            do {
+                return try await createOrAdopt(client: client, path: path, name: name, data: data, mode: mode,
+                                               lookFirst: mayAlreadyExist)
+            } catch let caught {
+                error = caught
+            }
+            if error.isRetryable { nodeMayExist = true }
+            guard error.code == .noNode || error.isRetryable else { throw error }
+            failedAttempts += 1
+            guard failedAttempts < retry.maxAttempts else { throw error }
+            if error.code == .noNode {
+                // No parent, so no node of ours either: make the parent, then create.
+                mayAlreadyExist = false
+                try await client.ensurePath(parent, retry: retry)
+            } else {
+                mayAlreadyExist = true
+                try await Task.sleep(for: retry.delay(beforeRetry: failedAttempts))
+            }
         }
-        guard error.code == .noNode || error.isRetryable else { throw error }
-        failedAttempts += 1
-        guard failedAttempts < retry.maxAttempts else { throw error }
-        if error.code == .noNode {
-            // No parent, so no node of ours either: make the parent, then create.
-            mayAlreadyExist = false
-            try await client.ensurePath(parent, retry: retry)
-        } else {
-            mayAlreadyExist = true
-            try await Task.sleep(for: retry.delay(beforeRetry: failedAttempts))
+    } catch {
+        if nodeMayExist {
+            Task.detached {
+                do {
+                    try await deleteProtectedNodes(client: client, parent: parent, name: name, retry: retry)
+                } catch {
+                    // Best effort, see above: dropped.
+                }
+            }
         }
+        throw error
     }
+}
+
+/// Deletes every child of `parent` that carries `name`'s prefix; returns how many it deleted.
+@discardableResult
+func deleteProtectedNodes(client: ZooKeeperClient, parent: String, name: ProtectedName,
+                          retry: RetryPolicy) async throws -> Int {
+    let children: [String]
+    do {
+        children = try await client.children(of: parent, retry: retry)
+    } catch let error as KeeperError where error.code == .noNode {
+        return 0
+    }
+    var deleted = 0
+    for child in children where child.hasPrefix(name.prefix) {
+        if try await client.deleteIfPresent(RecipePath.child(parent, child), retry: retry) { deleted += 1 }
+    }
+    return deleted
 }
 
 /// One attempt: with `lookFirst`, adopts an existing node with `name`'s prefix; otherwise creates.

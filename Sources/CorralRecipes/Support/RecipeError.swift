@@ -17,7 +17,8 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// first delete was applied (the element is this caller's) or another consumer took it. The
     /// element's data is attached; the caller decides between at-least-once and at-most-once.
     case uncertainDelivery(path: String, data: [UInt8]?)
-    /// A group member id is held by another session.
+    /// A group member id is held by another member: another session's, or another `GroupMember` on
+    /// the same client.
     case memberIdInUse(path: String)
     /// A precondition on an argument does not hold.
     case invalidArgument(String)
@@ -30,7 +31,7 @@ public enum RecipeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .alreadyInUse(let what): return "\(what) is already held or being acquired by this instance"
         case .notHeld(let what): return "\(what) is not held by this instance"
         case .uncertainDelivery(let path, _): return "delivery of \(path) is uncertain: ConnectionLoss during the claiming delete"
-        case .memberIdInUse(let path): return "group member \(path) belongs to another session"
+        case .memberIdInUse(let path): return "group member \(path) belongs to another member"
         case .invalidArgument(let why): return "invalid argument: \(why)"
         case .malformedData(let path, let reason): return "malformed data at \(path): \(reason)"
         }
