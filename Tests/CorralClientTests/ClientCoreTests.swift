@@ -89,6 +89,7 @@ import ZooKeeperProtocol
         core.effects = []
         core.frameReceived(Self.reply(xid: 3), now: 4)  // xid 2 expected
         guard case .closeConnection = core.effects.first else { Issue.record("\(core.effects)"); return }
+        #expect(core.lastProtocolError == "Xid out of order. Got Xid 3 expected Xid 2")
         core.effects = []
         core.connectionLost(now: 5)
         let failed = Self.completions(core.effects)

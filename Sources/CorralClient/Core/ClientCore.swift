@@ -83,6 +83,8 @@ struct ClientCore<Token> {
     private var authInfo: [(packet: AuthPacket, token: Token?)] = []
     /// Completions for the auth replies (xid -4) in flight, in order (nil: a re-sent credential).
     private var authReplies = CircularBuffer<Token?>()
+    /// Why the last connection was dropped for a bad frame from the server, if one was.
+    private(set) var lastProtocolError: String?
     /// When closeSession was written; `close` ends the session locally 2 s later without an answer.
     private var closeSentAt: Int64?
     private var lastSend: Int64 = 0
@@ -265,8 +267,11 @@ struct ClientCore<Token> {
             return
         }
         var reader = JuteReader(frame, limits: settings.limits)
-        guard let header = try? ReplyHeader(from: &reader) else {
-            protocolError()  // a frame shorter than a reply header: the stream is unusable
+        let header: ReplyHeader
+        do {
+            header = try ReplyHeader(from: &reader)
+        } catch {
+            protocolError("reply header: \(error)")
             return
         }
         switch header.xid {
@@ -286,8 +291,11 @@ struct ClientCore<Token> {
 
     private mutating func handshakeReply(_ frame: ByteBuffer, now: Int64) {
         var reader = JuteReader(frame, limits: settings.limits)
-        guard let response = try? ConnectResponse(from: &reader) else {
-            protocolError()
+        let response: ConnectResponse
+        do {
+            response = try ConnectResponse(from: &reader)
+        } catch {
+            protocolError("connect response: \(error)")
             return
         }
         guard response.timeOut > 0 else {
@@ -325,8 +333,15 @@ struct ClientCore<Token> {
     }
 
     private mutating func notification(_ reader: inout JuteReader) {
-        guard let raw = try? WatcherEvent(from: &reader), let type = EventType(rawValue: raw.type) else {
-            protocolError()
+        let raw: WatcherEvent
+        do {
+            raw = try WatcherEvent(from: &reader)
+        } catch {
+            protocolError("notification: \(error)")
+            return
+        }
+        guard let type = EventType(rawValue: raw.type) else {
+            protocolError("notification: unknown event type \(raw.type)")
             return
         }
         guard let path = settings.paths.clientPath(raw.path) else { return }  // outside the chroot: not ours
@@ -355,7 +370,8 @@ struct ClientCore<Token> {
 
     private mutating func reply(_ header: ReplyHeader, _ reader: inout JuteReader) {
         guard let pending = sent.first, pending.xid == header.xid else {
-            protocolError()  // Apache: "Xid out of order" -> connection loss
+            // Apache: "Xid out of order" -> connection loss
+            protocolError("Xid out of order. Got Xid \(header.xid) expected Xid \(sent.first.map { String($0.xid) } ?? "none")")
             return
         }
         sent.removeFirst()
@@ -374,7 +390,7 @@ struct ClientCore<Token> {
                 result = .success(Reply(response: try Response(op: pending.op, from: &reader), zxid: header.zxid))
             } catch {
                 if let token = pending.token { effects.append(.complete(token, .failure(KeeperError(.marshallingError)))) }
-                protocolError()
+                protocolError("reply to \(pending.op): \(error)")
                 return
             }
         } else {
@@ -420,7 +436,10 @@ struct ClientCore<Token> {
 
     // MARK: failure
 
-    private mutating func protocolError() {
+    /// The server sent something this client cannot use: drop the connection (the session goes on
+    /// on the next one) and keep the reason for `lastProtocolError`.
+    private mutating func protocolError(_ reason: String) {
+        lastProtocolError = reason
         effects.append(.closeConnection)
     }
 

@@ -80,6 +80,7 @@ public final class ZooKeeperClient: @unchecked Sendable {
         var negotiatedTimeout: Int32 = 0
         var state: ConnectionState = .connecting
         var server: ServerAddress?
+        var protocolError: String?
     }
 
     public var sessionId: Int64 { snapshot.withLockedValue { $0.sessionId } }
@@ -89,6 +90,9 @@ public final class ZooKeeperClient: @unchecked Sendable {
     public var state: ConnectionState { snapshot.withLockedValue { $0.state } }
     /// The server of the current connection, nil while disconnected.
     public var connectedServer: ServerAddress? { snapshot.withLockedValue { $0.server } }
+    /// Why the client last dropped a connection because of a frame it could not use (a reply out of
+    /// order, an undecodable record), nil if it never did.
+    public var lastProtocolError: String? { snapshot.withLockedValue { $0.protocolError } }
 
     init(paths: ConnectString, configuration: ClientConfiguration, loop: EventLoop) {
         self.loop = loop
@@ -355,6 +359,7 @@ public final class ZooKeeperClient: @unchecked Sendable {
     }
 
     private func closeConnection() {
+        if let reason = core.lastProtocolError { snapshot.withLockedValue { $0.protocolError = reason } }
         if let channel {
             channel.close(promise: nil)  // channelInactive reports the loss
             return

@@ -189,7 +189,9 @@ public actor LeaderElection {
         let node = self.node
         self.node = nil
         if let node { try await contender.leave(node) }
-        if let pending, let name = try? await pending.value { try await contender.leave(name) }
+        if let pending, case .success(let name) = await pending.result {
+            try await contender.leave(name)
+        }  // a failed join made no node; its own callers get its error
     }
 
     /// All participants in election order, leader first (Curator's `getParticipants`).
